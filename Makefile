@@ -1,0 +1,27 @@
+# Two commands do all set-up on a fresh machine with Python 3.11:
+#   make demo   - install, generate synthetic exports, run the csc_nightly DAG once, show figures and alerts
+#   make test   - install, make sure PostgreSQL is up, run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+UV_VERSION := 0.13.9
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	VIRTUAL_ENV=$(VENV) $(VENV)/bin/uv pip install --quiet -r requirements.lock
+	VIRTUAL_ENV=$(VENV) $(VENV)/bin/uv pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/csc-monitor demo
+
+test: $(VENV)/.installed
+	scripts/ensure-postgres
+	$(VENV)/bin/python -m pytest -q
+
+lock:
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+
+.PHONY: install demo test lock

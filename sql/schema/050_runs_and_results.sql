@@ -1,0 +1,67 @@
+-- One row per pipeline run (a nightly run, a landing-triggered run or a backfill date).
+CREATE TABLE IF NOT EXISTS pipeline_run (
+    run_id       VARCHAR PRIMARY KEY,
+    authority    VARCHAR NOT NULL,
+    as_at        DATE NOT NULL,
+    run_type     VARCHAR NOT NULL,
+    status       VARCHAR NOT NULL,
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP,
+    message      VARCHAR
+);
+
+-- The as-at dates a run computes, so one set-based statement can serve many dates.
+CREATE TABLE IF NOT EXISTS run_as_at (
+    run_id  VARCHAR NOT NULL,
+    as_at   DATE NOT NULL,
+    PRIMARY KEY (run_id, as_at)
+);
+
+-- Published figures: one row per indicator, as-at date and scope; a re-run replaces its rows.
+CREATE TABLE IF NOT EXISTS indicator_result (
+    indicator_id  VARCHAR NOT NULL,
+    version       INTEGER NOT NULL,
+    authority     VARCHAR NOT NULL,
+    as_at         DATE NOT NULL,
+    scope_type    VARCHAR NOT NULL,
+    scope         VARCHAR NOT NULL,
+    numerator     INTEGER NOT NULL,
+    denominator   INTEGER NOT NULL,
+    value         DOUBLE PRECISION,
+    overdue       INTEGER NOT NULL,
+    run_id        VARCHAR NOT NULL,
+    PRIMARY KEY (indicator_id, authority, as_at, scope_type, scope)
+);
+
+-- The child-level units behind each figure. Stays in the warehouse: never sent to Slack.
+CREATE TABLE IF NOT EXISTS indicator_unit (
+    indicator_id    VARCHAR NOT NULL,
+    version         INTEGER NOT NULL,
+    authority       VARCHAR NOT NULL,
+    as_at           DATE NOT NULL,
+    unit_key        VARCHAR NOT NULL,
+    child_id        VARCHAR NOT NULL,
+    start_date      DATE,
+    end_date        DATE,
+    elapsed         INTEGER,
+    status          VARCHAR NOT NULL,
+    in_denominator  BOOLEAN NOT NULL,
+    met             BOOLEAN NOT NULL,
+    team            VARCHAR NOT NULL,
+    worker          VARCHAR NOT NULL,
+    source_file     VARCHAR,
+    source_ref      VARCHAR,
+    run_id          VARCHAR NOT NULL
+);
+
+-- Outcome of each expectation in each run (the readable validation summary is built from it).
+CREATE TABLE IF NOT EXISTS validation_result (
+    run_id        VARCHAR NOT NULL,
+    suite         VARCHAR NOT NULL,
+    rule          VARCHAR NOT NULL,
+    severity      VARCHAR NOT NULL,
+    success       BOOLEAN NOT NULL,
+    failing_rows  INTEGER NOT NULL,
+    examples      VARCHAR,
+    PRIMARY KEY (run_id, suite, rule)
+);

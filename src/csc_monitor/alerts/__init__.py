@@ -1,0 +1,1 @@
+"""Thresholds, alert lifecycle, Slack messages (counts only) and their delivery through an outbox."""

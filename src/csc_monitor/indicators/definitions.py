@@ -1,0 +1,83 @@
+"""Indicator definitions are data: a performance analyst edits the YAML, not Python."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from ..config import project_dir
+
+REQUIRED_FIELDS = (
+    "id", "version", "title", "family", "source", "unit", "start_event", "end_event", "timescale",
+    "period", "denominator", "numerator", "exclusions", "polarity", "thresholds", "owner", "channel",
+)
+FAMILIES = ("statutory", "dfe_comparable")
+
+
+class DefinitionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Definition:
+    spec: dict
+    path: Path
+
+    @property
+    def id(self) -> str:
+        return self.spec["id"]
+
+    @property
+    def version(self) -> int:
+        return int(self.spec["version"])
+
+    @property
+    def title(self) -> str:
+        return self.spec["title"]
+
+    @property
+    def thresholds(self) -> dict:
+        return self.spec["thresholds"]
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.spec["polarity"] == "higher_is_better"
+
+    @property
+    def channel(self) -> str:
+        return self.spec["channel"]
+
+    @property
+    def parameters(self) -> dict:
+        return dict(self.spec.get("parameters") or {})
+
+    @cached_property
+    def sql(self) -> str:
+        return (project_dir() / "sql" / "indicators" / f"{self.id}.sql").read_text()
+
+
+def _check(spec: dict, path: Path) -> None:
+    missing = [f for f in REQUIRED_FIELDS if f not in spec]
+    if missing:
+        raise DefinitionError(f"{path.name}: missing {', '.join(missing)}")
+    if spec["id"] != path.stem:
+        raise DefinitionError(f"{path.name}: id '{spec['id']}' does not match the file name")
+    if spec["family"] not in FAMILIES:
+        raise DefinitionError(f"{path.name}: family must be one of {FAMILIES}")
+    if spec["polarity"] not in ("higher_is_better", "lower_is_better"):
+        raise DefinitionError(f"{path.name}: polarity must be higher_is_better or lower_is_better")
+    if not (project_dir() / "sql" / "indicators" / f"{spec['id']}.sql").exists():
+        raise DefinitionError(f"{path.name}: no sql/indicators/{spec['id']}.sql")
+
+
+def load_definitions(ids: list[str] | None = None) -> list[Definition]:
+    definitions = []
+    for path in sorted((project_dir() / "indicators").glob("*.yml")):
+        spec = yaml.safe_load(path.read_text())
+        _check(spec, path)
+        if ids is None or spec["id"] in ids:
+            definitions.append(Definition(spec, path))
+    return definitions

@@ -1,0 +1,67 @@
+"""Compute indicators for one or many as-at dates in one set-based pass, then publish.
+
+Each indicator's SQL reads the run's as-at dates from `run_as_at`, so a backfill of many dates is
+one statement per indicator, not one per date. Units and figures for the run's dates replace any
+earlier ones inside one transaction: a re-run never duplicates, and a failure publishes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection, Engine, text
+
+from ..warehouse import insert_rows, read_sql_file
+from .definitions import Definition
+
+UNIT_COLUMNS = (
+    "authority", "as_at", "unit_key", "child_id", "start_date", "end_date", "elapsed", "status",
+    "in_denominator", "met", "team", "worker", "source_file", "source_ref",
+)
+RESULT_COLUMNS = (
+    "indicator_id", "version", "authority", "as_at", "scope_type", "scope", "numerator", "denominator",
+    "value", "overdue", "run_id",
+)
+
+
+def register_run_dates(conn: Connection, run_id: str, as_at_dates: list[date]) -> None:
+    conn.execute(text("DELETE FROM run_as_at WHERE run_id = :run_id"), {"run_id": run_id})
+    insert_rows(conn, "run_as_at", [{"run_id": run_id, "as_at": d} for d in sorted(set(as_at_dates))])
+
+
+def _replace_for_run_dates(conn: Connection, table: str, definition: Definition, authority: str, run_id: str) -> None:
+    conn.execute(
+        text(
+            f"DELETE FROM {table} WHERE indicator_id = :indicator_id AND authority = :authority "
+            "AND as_at IN (SELECT as_at FROM run_as_at WHERE run_id = :run_id)"
+        ),
+        {"indicator_id": definition.id, "authority": authority, "run_id": run_id},
+    )
+
+
+def compute_indicator(conn: Connection, definition: Definition, authority: str, run_id: str) -> int:
+    """Write the indicator's units and figures for every as-at date of the run; returns unit count."""
+    params = {**definition.parameters, "run_id": run_id, "authority": authority}
+    _replace_for_run_dates(conn, "indicator_unit", definition, authority, run_id)
+    columns = ", ".join(UNIT_COLUMNS)
+    inserted = conn.execute(
+        text(
+            f"INSERT INTO indicator_unit (indicator_id, version, run_id, {columns}) "
+            f"SELECT :indicator_id, :version, :run_id, {columns} FROM ({definition.sql}) unit"
+        ),
+        {**params, "indicator_id": definition.id, "version": definition.version},
+    ).rowcount
+    _replace_for_run_dates(conn, "indicator_result", definition, authority, run_id)
+    figures = conn.execute(
+        text(read_sql_file("sql/engine/publish_results.sql")),
+        {"indicator_id": definition.id, "version": definition.version, "run_id": run_id},
+    ).mappings().all()
+    insert_rows(conn, "indicator_result", [dict(row) for row in figures])
+    return inserted
+
+
+def compute_all(engine: Engine, definitions: list[Definition], authority: str, run_id: str, as_at_dates: list[date]) -> None:
+    with engine.begin() as conn:
+        register_run_dates(conn, run_id, as_at_dates)
+        for definition in definitions:
+            compute_indicator(conn, definition, authority, run_id)

@@ -1,0 +1,1 @@
+"""Great Expectations suites (expectations/*.json) run against the warehouse before anything is published."""

@@ -1,0 +1,79 @@
+"""Shared fixtures: every warehouse test runs on DuckDB and on the real PostgreSQL at 127.0.0.1:5432.
+
+Airflow reads its configuration at import, so its home (SQLite metadata) is set here, before any
+test module imports it, and shared by the whole session.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="csc-airflow-"))
+os.environ.update({
+    "AIRFLOW_HOME": str(AIRFLOW_HOME),
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
+    "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT / "dags"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "GX_ANALYTICS_ENABLED": "false",
+})
+for leaked in ("SLACK_BOT_TOKEN", "SLACK_API_BASE_URL", "CSC_MONITOR_WAREHOUSE_URL", "CSC_MONITOR_DATA_DIR", "CSC_MONITOR_LANDING_DIR"):
+    os.environ.pop(leaked, None)
+
+import sqlalchemy as sa  # noqa: E402
+
+from csc_monitor.config import load_settings  # noqa: E402
+from csc_monitor.warehouse import ensure_schema, make_engine  # noqa: E402
+
+POSTGRES_SERVER = os.environ.get("CSC_MONITOR_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A fresh database for this test session on the running server; dropped afterwards."""
+    name = f"csc_monitor_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    yield f"{POSTGRES_SERVER}/{name}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def warehouse_url(request, tmp_path):
+    """A new, empty warehouse for each test: a DuckDB file, or a schema of its own in PostgreSQL."""
+    if request.param == "duckdb":
+        yield f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+        return
+    database = request.getfixturevalue("postgres_database")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(database)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    yield f"{database}?options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(warehouse_url, tmp_path):
+    return load_settings(
+        warehouse_url=warehouse_url, data_dir=tmp_path / "data", landing_dir=tmp_path / "landing",
+        slack_token=None, slack_base_url=None, authority="999",
+    )
+
+
+@pytest.fixture
+def engine(settings):
+    engine = make_engine(settings.warehouse_url)
+    ensure_schema(engine)
+    yield engine
+    engine.dispose()
