@@ -11,6 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CSC_MONITOR_DATA_DIR=/data \
     CSC_MONITOR_LANDING_DIR=/data/landing \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/csc-monitor/dags \
+    AIRFLOW__CORE__PLUGINS_FOLDER=/opt/csc-monitor/plugins \
     AIRFLOW__CORE__LOAD_EXAMPLES=False
 
 # uid 50000 matches the official Airflow image, so host folders prepared for it work here too.
@@ -41,6 +42,8 @@ COPY dags/ /opt/csc-monitor/dags/
 COPY indicators/ /opt/csc-monitor/indicators/
 COPY sql/ /opt/csc-monitor/sql/
 COPY expectations/ /opt/csc-monitor/expectations/
+COPY config/ /opt/csc-monitor/config/
+COPY plugins/ /opt/csc-monitor/plugins/
 # Editable, so the code that runs is the tree at CSC_MONITOR_PROJECT_DIR (a dev bind mount
 # over /opt/csc-monitor then takes effect without a rebuild). The tree stays root-owned:
 # run-time output belongs in /data.

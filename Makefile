@@ -19,9 +19,13 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 	$(VENV)/bin/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
 
 lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
 
-.PHONY: install demo test lock
+.PHONY: install demo test bench lock

@@ -21,6 +21,7 @@ os.environ.update({
     "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT / "dags"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "GX_ANALYTICS_ENABLED": "false",
+    "CSC_MONITOR_DATA_DOCS": "0",  # Data Docs are built and tested in tests/test_validation.py only
 })
 for leaked in ("SLACK_BOT_TOKEN", "SLACK_API_BASE_URL", "CSC_MONITOR_WAREHOUSE_URL", "CSC_MONITOR_DATA_DIR", "CSC_MONITOR_LANDING_DIR"):
     os.environ.pop(leaked, None)

@@ -1,5 +1,6 @@
 """The DAGs import cleanly, follow house rules, and csc_nightly runs end to end under dag.test()."""
 
+import json
 import subprocess
 import sys
 from datetime import date, datetime, timezone
@@ -33,7 +34,7 @@ def dagbag(airflow_db):
 
 def test_dagbag_has_no_import_errors_and_house_rules(dagbag):
     assert dagbag.import_errors == {}
-    assert "csc_nightly" in dagbag.dags
+    assert {"csc_nightly", "csc_deadline"} <= set(dagbag.dags)
     for dag_id, dag in dagbag.dags.items():
         assert dag.tags, dag_id
         for task in dag.tasks:
@@ -47,7 +48,25 @@ def test_nightly_task_order(dagbag):
     while task:
         order.append(task.task_id)
         task = next(iter(task.downstream_list), None)
-    assert order == ["ingest_exports", "start_run", "validate_data", "compute_indicators", "send_alerts"]
+    assert order == ["ingest_exports", "start_run", "validate_data", "list_indicators", "compute_indicator", "send_alerts"]
+    assert dag.get_task("compute_indicator").map_index_template == "{{ indicator_id }}"
+    assert dag.get_task("send_alerts").trigger_rule == "all_done_min_one_success"
+    assert {t.pool for t in dag.tasks} == {"csc_warehouse"}
+
+
+def test_nightly_is_scheduled_by_time_or_by_a_watched_asset_per_export_kind(dagbag):
+    from csc_monitor.airflow_triggers import LandedExportTrigger
+    from csc_monitor.export_kinds import EXPORT_KINDS
+
+    dag = dagbag.dags["csc_nightly"]
+    timetable = dag.timetable
+    assert type(timetable).__name__ == "AssetOrTimeSchedule"
+    assert (timetable.timetable.expression, str(timetable.timetable.timezone)) == ("30 1 * * *", "Europe/London")
+    assets = {asset.name: asset for asset in dag.timetable.asset_condition.objects}
+    assert set(assets) == {"csc_export_cin_census", "csc_export_allocations"} == {f"csc_export_{k}" for k in EXPORT_KINDS}
+    for name, asset in assets.items():
+        (watcher,) = asset.watchers
+        assert isinstance(watcher.trigger, LandedExportTrigger) and f"csc_export_{watcher.trigger.kind}" == name
 
 
 def test_dag_test_runs_nightly_on_generated_data(dagbag, warehouse_url, tmp_path, monkeypatch):
@@ -64,12 +83,48 @@ def test_dag_test_runs_nightly_on_generated_data(dagbag, warehouse_url, tmp_path
         with pipeline.warehouse(load_settings()).connect() as conn:
             figure = conn.execute(text(
                 "SELECT numerator, denominator, overdue, run_id FROM indicator_result "
-                "WHERE as_at = :d AND scope_type = 'authority'"), {"d": AS_AT}).one()
+                "WHERE as_at = :d AND scope_type = 'authority' AND indicator_id = 'icpc_within_15_working_days'"), {"d": AS_AT}).one()
             status = conn.execute(text("SELECT status FROM pipeline_run WHERE run_id = :r"), {"r": run.run_id}).scalar_one()
         planted = truth["icpc_within_15_working_days"]
         assert figure[:3] == (planted["numerator"], planted["denominator"], planted["overdue"])
         assert figure.run_id == run.run_id and status == "published"
-        (post,) = slack.calls("chat.postMessage")
-        assert post["channel"] == "#cp-performance"
-        assert post["text"].startswith(f"Critical: Initial child protection conferences within 15 working days: "
-                                       f"{100 * planted['numerator'] / planted['denominator']:.1f}% ({planted['numerator']} of {planted['denominator']}) as at 2025-03-31")
+        channels = {post["channel"] for post in slack.calls("chat.postMessage")}
+        assert "#cp-performance" in channels and "#csc-operations" not in channels
+
+
+def test_dag_test_runs_the_event_driven_path(dagbag, tmp_path, monkeypatch):
+    """A census and an allocations file land; each watcher claims its own file once; the run loads and publishes.
+
+    Configuration comes from an Airflow connection and variable here (the nightly test uses the environment)."""
+    from csc_monitor.airflow_triggers import LandedExportTrigger
+
+    landing, warehouse_url = tmp_path / "drop", f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    with FakeSlack() as slack:
+        monkeypatch.setenv("CSC_MONITOR_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("AIRFLOW_VAR_CSC_LANDING_DIR", str(landing))
+        monkeypatch.setenv("AIRFLOW_CONN_CSC_WAREHOUSE", json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": warehouse_url}}))
+        monkeypatch.setenv("AIRFLOW_CONN_SLACK_API_DEFAULT", json.dumps({"conn_type": "slack", "password": "xoxb-test", "extra": {"base_url": slack.base_url}}))
+        generate(tmp_path / "gen", children=150, seed=21, reference_date=AS_AT, truth_path=tmp_path / "truth.json")
+        landing.mkdir()
+        for name in ("cin_census_999_2025.xml", "allocations_999_2025-03-31.csv"):
+            (tmp_path / "gen" / name).rename(landing / name)
+
+        census, allocations = LandedExportTrigger("cin_census", min_age_seconds=0), LandedExportTrigger("allocations", min_age_seconds=0)
+        assert census.claim() == tmp_path / "data" / "claimed" / "cin_census_999_2025.xml"
+        assert census.claim() is None  # the same file cannot fire twice
+        assert allocations.claim().name == "allocations_999_2025-03-31.csv"
+        assert list(landing.iterdir()) == []
+
+        run = dagbag.dags["csc_nightly"].test(logical_date=None, run_after=datetime(2025, 4, 1, 9, 15, tzinfo=timezone.utc))
+        assert str(run.state) == "success"
+        engine = pipeline.warehouse(load_settings(warehouse_url=warehouse_url))
+        with engine.connect() as conn:
+            loaded = conn.execute(text("SELECT file_name FROM load_file ORDER BY file_name")).scalars().all()
+            figure = conn.execute(text(
+                "SELECT numerator, denominator, run_id FROM indicator_result WHERE as_at = :d AND scope_type = 'authority' "
+                "AND indicator_id = 'icpc_within_15_working_days'"), {"d": AS_AT}).one()
+        planted = json.loads((tmp_path / "truth.json").read_text())["icpc_within_15_working_days"]
+        assert loaded == ["allocations_999_2025-03-31.csv", "cin_census_999_2025.xml"]
+        assert figure == (planted["numerator"], planted["denominator"], run.run_id)
+        assert list((tmp_path / "data" / "claimed").iterdir()) == []  # archived by ingest
+        assert "#cp-performance" in {call["channel"] for call in slack.calls("chat.postMessage")}

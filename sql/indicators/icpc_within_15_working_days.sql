@@ -54,7 +54,8 @@ SELECT c.authority,
        COALESCE(a.team, 'Unallocated') AS team,
        COALESCE(a.worker, 'Unallocated') AS worker,
        c.source_file,
-       c.source_ref
+       c.source_ref,
+       'cin_census' AS method
 FROM classified c
 LEFT JOIN allocation a
        ON a.authority = c.authority

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS referral (
     closure_date     DATE,
     closure_reason   VARCHAR,
     referral_nfa     BOOLEAN,
+    collection_year  INTEGER,            -- census year: a row is never replaced by an older year's
     source_file      VARCHAR NOT NULL,
     source_ref       VARCHAR NOT NULL
 );
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS assessment (
     referral_date       DATE NOT NULL,
     start_date          DATE NOT NULL,
     authorisation_date  DATE,
+    collection_year  INTEGER,            -- census year: a row is never replaced by an older year's
     source_file         VARCHAR NOT NULL,
     source_ref          VARCHAR NOT NULL
 );
@@ -44,6 +46,7 @@ CREATE TABLE IF NOT EXISTS section47_enquiry (
     icpc_target_date          DATE,
     icpc_date                 DATE,
     icpc_not_required         BOOLEAN NOT NULL,
+    collection_year  INTEGER,            -- census year: a row is never replaced by an older year's
     source_file               VARCHAR NOT NULL,
     source_ref                VARCHAR NOT NULL
 );
@@ -56,6 +59,7 @@ CREATE TABLE IF NOT EXISTS cp_plan (
     initial_category   VARCHAR,
     latest_category    VARCHAR,
     previous_plans     INTEGER,
+    collection_year  INTEGER,            -- census year: a row is never replaced by an older year's
     source_file        VARCHAR NOT NULL,
     source_ref         VARCHAR NOT NULL
 );
@@ -65,6 +69,7 @@ CREATE TABLE IF NOT EXISTS cp_review (
     child_id         VARCHAR NOT NULL,
     plan_start_date  DATE NOT NULL,
     review_date      DATE NOT NULL,
+    collection_year  INTEGER,            -- census year: a row is never replaced by an older year's
     source_file      VARCHAR NOT NULL,
     source_ref       VARCHAR NOT NULL
 );

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS indicator_result (
     denominator   INTEGER NOT NULL,
     value         DOUBLE PRECISION,
     overdue       INTEGER NOT NULL,
+    method        VARCHAR NOT NULL,    -- which data the figure was measured from (e.g. cin_census, events, annex_a_snapshot)
     run_id        VARCHAR NOT NULL,
     PRIMARY KEY (indicator_id, authority, as_at, scope_type, scope)
 );
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS indicator_unit (
     worker          VARCHAR NOT NULL,
     source_file     VARCHAR,
     source_ref      VARCHAR,
+    method          VARCHAR NOT NULL,
     run_id          VARCHAR NOT NULL
 );
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date, time
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -25,6 +26,16 @@ class Settings:
     slack_base_url: str | None
     default_channel: str
     run_link_base: str | None
+    ops_channel: str = "#csc-operations"  # operational alerts: failed tasks, missed deadlines
+    # validation thresholds an authority may tune (supplied to the suites as $PARAMETERs)
+    volume_band_percent: float = 50.0  # a table shrinking by more than this against the last passing run is critical
+    denominator_band_percent: float = 50.0  # a denominator shrinking by more than this against the previous as-at is a warning
+    small_number_limit: int = 5  # previous denominators below this are too small to judge a collapse
+    extract_date: date | None = None  # no event may be dated after it; default: the latest export's reference date
+    export_due_by: time = time(7, 0)  # no new export by this time on the day after the as-at date: freshness alert
+    export_max_age_days: int = 31  # latest export's reference date older than this before the as-at date: freshness alert
+    data_docs: bool = True  # build Great Expectations Data Docs into reports/<run_id>/
+    authorities: tuple[str, ...] = ()  # regional mode: the authority codes one run covers (CSVs carry the code in their name)
 
     @property
     def archive_dir(self) -> Path:
@@ -53,8 +64,18 @@ def load_settings(**overrides) -> Settings:
         slack_base_url=env.get("SLACK_API_BASE_URL") or None,
         default_channel=env.get("CSC_MONITOR_DEFAULT_CHANNEL", "#csc-performance"),
         run_link_base=env.get("CSC_MONITOR_RUN_LINK_BASE") or None,
+        ops_channel=env.get("CSC_MONITOR_OPS_CHANNEL", "#csc-operations"),
+        volume_band_percent=float(env.get("CSC_MONITOR_VOLUME_BAND_PERCENT", 50)),
+        denominator_band_percent=float(env.get("CSC_MONITOR_DENOMINATOR_BAND_PERCENT", 50)),
+        small_number_limit=int(env.get("CSC_MONITOR_SMALL_NUMBER_LIMIT", 5)),
+        extract_date=date.fromisoformat(env["CSC_MONITOR_EXTRACT_DATE"]) if env.get("CSC_MONITOR_EXTRACT_DATE") else None,
+        export_due_by=time.fromisoformat(env.get("CSC_MONITOR_EXPORT_DUE_BY", "07:00")),
+        export_max_age_days=int(env.get("CSC_MONITOR_EXPORT_MAX_AGE_DAYS", 31)),
+        data_docs=env.get("CSC_MONITOR_DATA_DOCS", "1") not in ("0", "false", "no"),
+        authorities=tuple(code.strip() for code in env.get("CSC_MONITOR_AUTHORITIES", "").split(",") if code.strip()),
     )
     values.update(overrides)
     for key in ("data_dir", "landing_dir"):
         values[key] = Path(values[key])
+    values["authorities"] = tuple(values["authorities"])
     return Settings(**values)

@@ -91,8 +91,8 @@ def _planted_icpc_working_days(rng: random.Random) -> int:
     return rng.randint(17, 45)
 
 
-def _episode(rng: random.Random, reference_date: date) -> Episode:
-    referral = _random_day(rng, add_months(reference_date, -18), reference_date - timedelta(days=1))
+def _episode(rng: random.Random, reference_date: date, history_months: int) -> Episode:
+    referral = _random_day(rng, add_months(reference_date, -history_months), reference_date - timedelta(days=1))
     start = add_working_days(referral, rng.randint(0, 2))
     authorised = add_working_days(start, rng.randint(5, 60))
     episode = Episode(
@@ -157,12 +157,13 @@ def _allocations(rng: random.Random, child_id: str, episode: Episode, reference_
     return [first, Allocation(child_id, cp_team, rng.choice(CP_TEAMS[cp_team]), moved, episode.closure_date)]
 
 
-def build_authority(children: int, seed: int, reference_date: date, code: str = "999") -> Authority:
+def build_authority(children: int, seed: int, reference_date: date, code: str = "999", years: int = 1) -> Authority:
+    """`children` referrals spread over `years` collection years (plus six months before the first)."""
     rng = random.Random(seed)
     people, allocations = [], []
-    year_start = add_months(reference_date, -12) + timedelta(days=1)
+    year_start = add_months(reference_date, -12 * years) + timedelta(days=1)
     for index in range(1, children + 1):
-        episode = _episode(rng, reference_date)
+        episode = _episode(rng, reference_date, 6 + 12 * years)
         if episode.closure_date and episode.closure_date < year_start:
             continue  # closed before the collection year: not in this census
         child_id = f"C{seed % 1000:03d}{index:06d}"
@@ -189,15 +190,20 @@ def _sub(parent, tag: str, value=None):
     return element
 
 
-def write_cin_census(authority: Authority, path: Path) -> None:
-    """The DfE CIN census XML, in element order of the year's XSD."""
-    year = authority.reference_date.year
+def write_cin_census(authority: Authority, path: Path, reference_date: date | None = None) -> None:
+    """The DfE CIN census XML for the year ending on `reference_date` (default the authority's), in XSD element order.
+
+    Only episodes open during that collection year appear, and nothing dated after its reference date.
+    """
+    reference_date = reference_date or authority.reference_date
+    year_start = add_months(reference_date, -12) + timedelta(days=1)
+    year = reference_date.year
     root = etree.Element("Message")
     header = _sub(root, "Header")
     details = _sub(header, "CollectionDetails")
     _sub(details, "Collection", "CIN")
     _sub(details, "Year", year)
-    _sub(details, "ReferenceDate", authority.reference_date)
+    _sub(details, "ReferenceDate", reference_date)
     source = _sub(header, "Source")
     _sub(source, "SourceLevel", "L")
     _sub(source, "LEA", authority.code)
@@ -206,7 +212,9 @@ def write_cin_census(authority: Authority, path: Path) -> None:
     _sub(source, "SerialNo", "001")
     children = _sub(root, "Children")
     for child in authority.children:
-        _write_child(_sub(children, "Child"), child, authority.reference_date, sex_element="Sex" if year >= 2025 else "GenderCurrent")
+        episode = child.episode
+        if episode.referral_date <= reference_date and not (episode.closure_date and episode.closure_date < year_start):
+            _write_child(_sub(children, "Child"), child, reference_date, sex_element="Sex" if year >= 2025 else "GenderCurrent")
     path.write_bytes(etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8"))
 
 
@@ -222,14 +230,14 @@ def _write_child(element, child: Child, reference_date: date, sex_element: str) 
     _sub(cin, "CINreferralDate", episode.referral_date)
     _sub(cin, "ReferralSource", episode.referral_source)
     _sub(cin, "PrimaryNeedCode", episode.primary_need)
-    if episode.closure_date:
+    if episode.closure_date and episode.closure_date <= reference_date:
         _sub(cin, "CINclosureDate", episode.closure_date)
         _sub(cin, "ReasonForClosure", "RC8")
     assessment = _sub(cin, "Assessments")
     _sub(assessment, "AssessmentActualStartDate", episode.assessment_start)
-    if episode.assessment_authorised:
+    if episode.assessment_authorised and episode.assessment_authorised <= reference_date:
         _sub(assessment, "AssessmentAuthorisationDate", episode.assessment_authorised)
-    for enquiry in episode.enquiries:
+    for enquiry in (e for e in episode.enquiries if e.strategy_discussion_date <= reference_date):
         s47 = _sub(cin, "Section47")
         _sub(s47, "S47ActualStartDate", enquiry.strategy_discussion_date)
         _sub(s47, "InitialCPCtarget", add_working_days(enquiry.strategy_discussion_date, ICPC_TIMESCALE))
@@ -237,32 +245,57 @@ def _write_child(element, child: Child, reference_date: date, sex_element: str) 
             _sub(s47, "DateOfInitialCPC", enquiry.icpc_date)
         _sub(s47, "ICPCnotRequired", int(enquiry.icpc_not_required))
     _sub(cin, "ReferralNFA", 0)
-    if episode.plan_start:
+    if episode.plan_start and episode.plan_start <= reference_date:
         plan = _sub(cin, "ChildProtectionPlans")
         _sub(plan, "CPPstartDate", episode.plan_start)
-        if episode.plan_end:
+        if episode.plan_end and episode.plan_end <= reference_date:
             _sub(plan, "CPPendDate", episode.plan_end)
         _sub(plan, "InitialCategoryOfAbuse", "NEG")
         _sub(plan, "LatestCategoryOfAbuse", "NEG")
         _sub(plan, "NumberOfPreviousCPP", 0)
-        if episode.plan_reviews:
+        held_reviews = [r for r in episode.plan_reviews if r <= reference_date]
+        if held_reviews:
             reviews = _sub(plan, "Reviews")
-            for review in episode.plan_reviews:
+            for review in held_reviews:
                 _sub(reviews, "CPPreviewDate", review)
-
-
-ALLOCATION_COLUMNS = ["child_id", "team", "worker", "start_date", "end_date"]
 
 
 def write_allocations(authority: Authority, path: Path) -> None:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(ALLOCATION_COLUMNS)
+        writer.writerow(["child_id", "team", "worker", "start_date", "end_date"])  # the allocations contract (ingest/events.py)
         for a in authority.allocations:
             writer.writerow([a.child_id, a.team, a.worker, a.start_date.isoformat(), a.end_date.isoformat() if a.end_date else ""])
 
 
 # --- ground truth ------------------------------------------------------------------------------
+
+
+def cin_facts(authority: Authority) -> dict[str, list[dict]]:
+    """What the censuses tell the warehouse, in warehouse-row form (nothing dated after the reference date)."""
+    ref = authority.reference_date
+
+    def known(day: date | None) -> date | None:
+        return day if day is not None and day <= ref else None
+
+    facts: dict[str, list[dict]] = {t: [] for t in ("child", "referral", "assessment", "section47_enquiry", "cp_plan", "cp_review")}
+    for child in authority.children:
+        e, key = child.episode, {"authority": authority.code, "child_id": child.child_id}
+        facts["child"].append({**key, "birth_date": child.birth_date, "sex": child.sex, "ethnicity": child.ethnicity, "death_date": None})
+        facts["referral"].append({**key, "referral_date": e.referral_date, "referral_source": e.referral_source,
+                                  "primary_need": e.primary_need, "closure_date": known(e.closure_date),
+                                  "closure_reason": "RC8" if known(e.closure_date) else None, "referral_nfa": False})
+        facts["assessment"].append({**key, "referral_date": e.referral_date, "start_date": e.assessment_start,
+                                    "authorisation_date": known(e.assessment_authorised)})
+        for q in e.enquiries:
+            facts["section47_enquiry"].append({**key, "referral_date": e.referral_date, "strategy_discussion_date": q.strategy_discussion_date,
+                                               "icpc_target_date": add_working_days(q.strategy_discussion_date, ICPC_TIMESCALE),
+                                               "icpc_date": known(q.icpc_date), "icpc_not_required": q.icpc_not_required})
+        if known(e.plan_start):
+            facts["cp_plan"].append({**key, "start_date": e.plan_start, "end_date": known(e.plan_end), "initial_category": "NEG",
+                                     "latest_category": "NEG", "previous_plans": 0})
+            facts["cp_review"] += [{**key, "plan_start_date": e.plan_start, "review_date": r} for r in e.plan_reviews if r <= ref]
+    return facts
 
 
 def _team_on(allocations: list[Allocation], child_id: str, day: date) -> str:
@@ -298,12 +331,47 @@ def icpc_truth(authority: Authority, as_at: date) -> dict:
     return {"as_at": as_at.isoformat(), **totals, "by_team": dict(sorted(teams.items()))}
 
 
-def generate(out_dir: Path, children: int, seed: int, reference_date: date, code: str = "999", truth_path: Path | None = None) -> dict:
-    """Write the exports into out_dir and the planted ground truth beside it (never into the landing folder)."""
+def _all_facts(authority: Authority, la_facts: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    facts = {table: list(rows) for table, rows in la_facts.items()}
+    for table, rows in cin_facts(authority).items():
+        facts[table] = facts.get(table, []) + rows
+    facts["allocation"] = [{"authority": authority.code, **asdict(a)} for a in authority.allocations]
+    for empty in ("la_outcome", "annex_a_latest"):
+        facts.setdefault(empty, [])
+    return facts
+
+
+def generate(out_dir: Path, children: int, seed: int, reference_date: date, code: str = "999", truth_path: Path | None = None,
+             looked_after: int | None = None, years: int = 1, annex_a_dir: Path | None = None) -> dict:
+    """Write the exports into out_dir and the planted ground truth beside it (never into the landing folder).
+
+    `children` sizes the CIN census; `looked_after` (default a quarter of it) the SSDA903 return and
+    the event extracts (visits, reviews, health checks, return interviews) for the same authority.
+    `years` writes one CIN census per collection year, the latest ending on `reference_date`.
+    `annex_a_dir`, if given, receives the same authority as an Ofsted Annex A workbook (lists 3-8): an
+    alternative source for the same facts, so it is kept out of the landing folder.
+    """
+    from .generate_la import build_looked_after, case_visits, write_events, write_ssda903
+    from .truth import planted_figures
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    authority = build_authority(children, seed, reference_date, code)
-    write_cin_census(authority, out_dir / f"cin_census_{code}_{reference_date.year}.xml")
+    authority = build_authority(children, seed, reference_date, code, years)
+    la_facts = build_looked_after(seed, code, reference_date, children // 4 if looked_after is None else looked_after)
+    visits, frequencies = case_visits(random.Random(seed + 1), authority)
+    la_facts["visit"] += visits
+    la_facts["cp_visit_frequency"] = frequencies
+    authority.allocations += [Allocation(r["child_id"], r["team"], r["worker"], r["start_date"], r["end_date"]) for r in la_facts.pop("allocation")]
+    for back in range(years):
+        census_date = add_months(reference_date, -12 * back)
+        write_cin_census(authority, out_dir / f"cin_census_{code}_{census_date.year}.xml", census_date)
     write_allocations(authority, out_dir / f"allocations_{code}_{reference_date.isoformat()}.csv")
+    write_ssda903(la_facts, out_dir, code, reference_date.year)
+    write_events(la_facts, out_dir, code, reference_date)
+    if annex_a_dir:
+        from .generate_annex_a import write_annex_a
+
+        write_annex_a(authority, annex_a_dir / f"annex_a_{code}_{reference_date.isoformat()}.xlsx", reference_date,
+                      seed=seed, looked_after={"child": la_facts["child"], "care_episode": la_facts["care_episode"]})
     truth = {
         "authority": code,
         "seed": seed,
@@ -315,6 +383,8 @@ def generate(out_dir: Path, children: int, seed: int, reference_date: date, code
             for c in authority.children
             for e in c.episode.enquiries
         ],
+        "row_counts": {table: len(rows) for table, rows in la_facts.items()},
+        "figures": planted_figures(_all_facts(authority, la_facts), reference_date, code),
     }
     truth_path = truth_path or out_dir.parent / f"ground_truth_{code}_{reference_date.isoformat()}.json"
     truth_path.write_text(json.dumps(truth, indent=2))

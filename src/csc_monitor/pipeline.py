@@ -7,21 +7,23 @@ any date can be re-run and gives the same figures and sends nothing twice.
 from __future__ import annotations
 
 import atexit
+from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import Engine, text
 
-from .alerts.lifecycle import enqueue, evaluate
+from .alerts.lifecycle import alert_validation_failure, enqueue, evaluate_all
 from .alerts.outbox import deliver
 from .config import Settings
 from .indicators.definitions import load_definitions
 from .indicators.engine import compute_all
+from .indicators.start_event_check import icpc_start_event_check
 from .ingest.landing import IngestReport, ingest_landing
 from .validation.runner import ValidationFailed, ValidationOutcome, validate_warehouse  # noqa: F401 (re-exported)
+from .validation.freshness import check_freshness
+from .validation.results import previous_figures_kept_on_failure
 from .warehouse import ensure_schema, insert_rows, make_engine
-
-SMALL_NUMBER_LIMIT = 5  # counts below this are not shown in Slack
 
 
 @lru_cache(maxsize=None)
@@ -76,29 +78,74 @@ def validate(settings: Settings, as_at: date, run_id: str, stop_on_critical: boo
 
 
 def compute(settings: Settings, as_at_dates: list[date], run_id: str, indicator_ids: list[str] | None = None) -> None:
-    compute_all(warehouse(settings), load_definitions(indicator_ids), settings.authority, run_id, as_at_dates)
+    engine = warehouse(settings)
+    compute_all(engine, load_definitions(indicator_ids), settings.authority, run_id, as_at_dates)
+    record_start_event_check(engine, settings.authority, run_id)
+
+
+def record_start_event_check(engine: Engine, authority: str, run_id: str) -> None:
+    """The Southend check, stored as a warning on the run so alerts and the dashboard show it as a caveat."""
+    with engine.begin() as conn:
+        latest = max(icpc_start_event_check(conn, authority, run_id), key=lambda c: c.as_at, default=None)
+        if latest is None:
+            return
+        conn.execute(text("DELETE FROM validation_result WHERE run_id = :r AND suite = 'start_event_check'"), {"r": run_id})
+        insert_rows(conn, "validation_result", [{
+            "run_id": run_id, "suite": "start_event_check", "rule": "icpc_clock_starts_at_strategy_discussion",
+            "severity": "warning", "success": latest.affected == 0, "failing_rows": latest.affected,
+            "examples": f"{latest.affected} of {latest.checked} section 47 enquiries in the 12 months to {latest.as_at.isoformat()} "
+                        "have an ICPC target or ICPC implying an earlier start than the recorded strategy discussion",
+        }])
 
 
 def alert(settings: Settings, as_at: date, run_id: str, send: bool = True) -> list[str]:
-    """Evaluate thresholds, queue messages, and deliver the outbox; returns the kinds of message queued."""
+    """Evaluate thresholds, queue one digest per channel (resolved alerts in their threads), deliver the outbox
+    unless send is False; returns the delivery keys queued."""
     engine = warehouse(settings)
     with engine.begin() as conn:
-        kinds = [evaluate(conn, d, settings.authority, as_at, run_id, SMALL_NUMBER_LIMIT) for d in load_definitions()]
+        queued = evaluate_all(conn, settings, as_at, run_id)
     if send:
         deliver(engine, settings)
-    return [k for k in kinds if k]
+    return queued
 
 
 def run(settings: Settings, as_at: date, run_id: str, run_type: str = "manual", send: bool = True) -> ValidationOutcome:
-    """Validate, compute and alert for one as-at date (ingest is a separate step)."""
+    """Check freshness, validate, compute, check the figures, alert for one as-at date (ingest is a separate step)."""
     engine = warehouse(settings)
     record_run(engine, run_id, as_at, run_type, "running", settings.authority)
     try:
+        if check_freshness(engine, settings, as_at, datetime.now()) and send:
+            deliver(engine, settings)
         outcome = validate(settings, as_at, run_id)
-        compute(settings, [as_at], run_id)
+        with previous_figures_kept_on_failure(engine, settings.authority, [as_at]):
+            compute(settings, [as_at], run_id)
+            validate_warehouse(engine, settings, as_at, run_id, stage="results", outcome=outcome).raise_if_critical()
         alert(settings, as_at, run_id, send=send)
     except Exception as error:
+        if isinstance(error, ValidationFailed):
+            alert_validation_failure(engine, settings, as_at, run_id, error.outcome, send=send)
         record_run(engine, run_id, as_at, run_type, "failed", settings.authority, str(error)[:2000])
         raise
     record_run(engine, run_id, as_at, run_type, "published", settings.authority)
     return outcome
+
+
+def authorities(settings: Settings) -> list[str]:
+    """The authorities a regional run covers: settings.authorities, else every authority with a loaded export."""
+    if settings.authorities:
+        return list(settings.authorities)
+    with warehouse(settings).connect() as conn:
+        return list(conn.execute(text("SELECT DISTINCT authority FROM load_file ORDER BY authority")).scalars())
+
+
+def run_all_authorities(settings: Settings, as_at: date, run_id: str, run_type: str = "manual",
+                        send: bool = True) -> dict[str, ValidationOutcome]:
+    """Regional mode: `run` once per authority (its own run id, figures, thresholds, routing and alerts, all keyed by
+    the authority). A critical validation failure stops only that authority's run; its outcome is returned with the rest."""
+    outcomes = {}
+    for authority in authorities(settings):
+        try:
+            outcomes[authority] = run(replace(settings, authority=authority), as_at, f"{run_id}__{authority}", run_type, send)
+        except ValidationFailed as failure:
+            outcomes[authority] = failure.outcome
+    return outcomes

@@ -278,15 +278,13 @@ class FakeSlack:
     def _handle(self, path: str, headers: dict[str, str], body: bytes) -> _Response | None:
         """Route one HTTP request; returns the response, or None to drop the connection."""
         parts = urlsplit(path)
-        args = dict(parse_qsl(parts.query, keep_blank_values=True))
-        args.update(_parse_body(headers.get("Content-Type", ""), body))
-        if parts.path.startswith("/api/"):
-            method = parts.path[len("/api/"):]
-        elif parts.path.startswith("/upload/"):
+        if parts.path.startswith("/upload/"):  # raw file bytes: never decoded as a form
             method = UPLOAD
             args = {"file_id": parts.path[len("/upload/"):], "size": len(body)}
         else:
-            method = parts.path
+            method = parts.path[len("/api/"):] if parts.path.startswith("/api/") else parts.path
+            args = dict(parse_qsl(parts.query, keep_blank_values=True))
+            args.update(_parse_body(headers.get("Content-Type", ""), body))
 
         kept_headers = {k: v for k, v in headers.items() if k.lower() in _KEPT_HEADERS}
         with self._lock:

@@ -1,4 +1,9 @@
-"""Slack messages with Block Kit and fallback text. Counts only: no child's identity ever."""
+"""Slack messages with Block Kit and fallback text. Counts only: no child's identity ever.
+
+Every count passes through `count_text` and every value through `value_text`, so a count
+below the small-number limit is never shown (it reads "fewer than 5"), nor is a percentage from
+which one could be worked out.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..indicators.definitions import Definition
+from .config import ALL
 
-ICONS = {"critical": ":red_circle:", "warning": ":large_orange_circle:", "resolved": ":white_check_mark:"}
+ICONS = {"critical": ":red_circle:", "warning": ":large_orange_circle:", "resolved": ":white_check_mark:", "validation": ":no_entry:"}
+GEOGRAPHIES = {"england": "England", "statistical_neighbours": "Statistical neighbours"}
+UNITS = {"percentage": "%", "mean_elapsed": " days", "rate_per_10000": " per 10,000"}
+CHANGE_UNITS = {"percentage": " points", "mean_elapsed": " days", "rate_per_10000": " per 10,000"}
 
 
 @dataclass(frozen=True)
@@ -19,68 +28,172 @@ class Figure:
     overdue: int
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}%"
+@dataclass(frozen=True)
+class AlertItem:
+    """One alert to tell a channel about in tonight's digest."""
+
+    definition: Definition
+    scope: str  # ALL or a team
+    severity: str
+    kind: str  # new | repeat
+    figure: Figure
+    thresholds: dict
+    reasons: tuple[str, ...]
+    since: date
+    previous: tuple[date, Figure] | None
+    comparators: dict[str, tuple[date, float]]  # geography -> (period end, value)
+    teams: tuple[Figure, ...]  # the teams behind an authority-wide figure
 
 
-def _threshold_text(definition: Definition) -> str:
-    sign = "below" if definition.higher_is_better else "above"
-    t = definition.thresholds
-    return f"warning {sign} {t['warning']}%, critical {sign} {t['critical']}%"
+@dataclass(frozen=True)
+class Links:
+    run_id: str
+    run_link_base: str | None
+
+    def run(self) -> str:
+        if self.run_link_base:
+            return f"run <{self.run_link_base.rstrip('/')}/{self.run_id}|{self.run_id}>"
+        return f"run `{self.run_id}`"
+
+    def report(self) -> str:
+        """Where validation writes this run's report (Data Docs), inside the monitor's data folder."""
+        return f"validation report: `reports/{self.run_id}/` in the monitor's data folder"
 
 
-def breach_message(
-    definition: Definition, kind: str, severity: str, as_at: date, overall: Figure, teams: list[Figure],
-    breaching_since: date, run_id: str, min_count: int,
-) -> tuple[str, list[dict]]:
-    """A new or repeated breach: what, how far off, since when, which teams drive it."""
-    heading = f"{severity.capitalize()}{' (still breaching)' if kind == 'repeat' else ''}: {definition.title}"
-    text = (
-        f"{heading}: {_pct(overall.value)} ({overall.numerator} of {overall.denominator}) as at {as_at.isoformat()}; "
-        f"{_threshold_text(definition)}"
-    )
-    worst = [t for t in teams if t.denominator >= min_count and t.value is not None]
-    worst.sort(key=lambda t: (t.value if definition.higher_is_better else -t.value, t.scope))
-    team_lines = "\n".join(f"• {t.scope}: {_pct(t.value)} ({t.numerator} of {t.denominator})" for t in worst[:3])
+def count_text(count: int, limit: int) -> str:
+    return str(count) if count >= limit else f"fewer than {limit}"
+
+
+def aggregate_of(definition: Definition) -> str:
+    """What a figure's value is: percentage (default), mean_elapsed (days) or rate_per_10000."""
+    return definition.spec.get("aggregate", "percentage")
+
+
+def value_shown(figure: Figure, limit: int, aggregate: str = "percentage") -> bool:
+    """No value from small numbers: a percentage would give a small numerator away, any value a small denominator."""
+    small = figure.denominator < limit or (aggregate == "percentage" and figure.numerator < limit)
+    return figure.value is not None and not small
+
+
+def value_text(figure: Figure, limit: int, aggregate: str = "percentage") -> str:
+    if figure.value is None:
+        return "n/a"
+    return f"{figure.value:.1f}{UNITS[aggregate]}" if value_shown(figure, limit, aggregate) else "suppressed (small numbers)"
+
+
+def figure_text(figure: Figure, limit: int, aggregate: str = "percentage") -> str:
+    counts = (f"{count_text(figure.numerator, limit)} of {count_text(figure.denominator, limit)}" if aggregate == "percentage"
+              else f"{count_text(figure.denominator, limit)} counted")
+    if figure.value is not None and not value_shown(figure, limit, aggregate):
+        return f"small numbers: {counts}"
+    return f"{value_text(figure, limit, aggregate)} ({counts})"
+
+
+def threshold_text(thresholds: dict, higher_is_better: bool, aggregate: str = "percentage") -> str:
+    sign = "below" if higher_is_better else "above"
+    return ", ".join(f"{level} {sign} {thresholds[level]}{UNITS[aggregate]}" for level in ("warning", "critical")
+                     if thresholds.get(level) is not None)
+
+
+def _scope_name(scope: str) -> str:
+    return "all teams" if scope == ALL else scope
+
+
+def _heading(item: AlertItem) -> str:
+    still = " (still breaching)" if item.kind == "repeat" else ""
+    return f"{item.severity.capitalize()}{still}: {item.definition.title} · {_scope_name(item.scope)}"
+
+
+def _change_text(item: AlertItem, limit: int) -> str:
+    if item.previous is None:
+        return "no earlier figure"
+    when, before = item.previous
+    aggregate = aggregate_of(item.definition)
+    if not (value_shown(before, limit, aggregate) and value_shown(item.figure, limit, aggregate)):
+        return f"not shown (small numbers) since {when.isoformat()}"
+    return f"{item.figure.value - before.value:+.1f}{CHANGE_UNITS[aggregate]} since {when.isoformat()} ({value_text(before, limit, aggregate)})"
+
+
+def _item_blocks(item: AlertItem, as_at: date, limit: int) -> list[dict]:
+    definition, aggregate = item.definition, aggregate_of(item.definition)
     fields = [
-        f"*Value*\n{_pct(overall.value)} ({overall.numerator} of {overall.denominator})",
-        f"*Thresholds*\n{_threshold_text(definition)}",
-        f"*Period*\n{definition.spec['period']}",
-        f"*Breaching since*\n{breaching_since.isoformat()}",
+        f"*Value*\n{figure_text(item.figure, limit, aggregate)}",
+        f"*Thresholds*\n{threshold_text(item.thresholds, definition.higher_is_better, aggregate)}",
+        f"*Change*\n{_change_text(item, limit)}",
+        f"*Breaching since*\n{item.since.isoformat()}",
     ]
-    if overall.overdue >= min_count:
-        fields.append(f"*Still waiting, past timescale*\n{overall.overdue}")
-    blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"{heading}"[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"{ICONS[severity]} As at *{as_at.isoformat()}*"},
-         "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
-    ]
-    if team_lines:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Teams furthest from the standard*\n{team_lines}"}})
-    blocks.append(_context(definition, as_at, run_id))
+    if item.comparators:
+        fields.append("*Comparators*\n" + "\n".join(
+            f"{GEOGRAPHIES[g]} {value:.1f}{UNITS[aggregate]} ({end.isoformat()})" for g, (end, value) in sorted(item.comparators.items())))
+    if item.figure.overdue >= limit:
+        fields.append(f"*Still waiting, past timescale*\n{item.figure.overdue}")
+    blocks = [{
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": f"{ICONS[item.severity]} *{_heading(item)}*\nBreached: {', '.join(item.reasons)}"},
+        "fields": [{"type": "mrkdwn", "text": f} for f in fields],
+    }]
+    shown = sorted((t for t in item.teams if t.value is not None and t.denominator >= limit),
+                   key=lambda t: (t.value if definition.higher_is_better else -t.value, t.scope))[:3]
+    if shown:
+        lines = "\n".join(f"• {t.scope}: {figure_text(t, limit, aggregate)}" for t in shown)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Teams furthest from the standard*\n{lines}"}})
+    team_option = f" --team '{item.scope}'" if item.scope != ALL else ""
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
+        f"Definition `{definition.id}` v{definition.version} ({definition.spec['family']}), {definition.spec['period']} · "
+        f"children behind the figure: `csc-monitor exceptions {definition.id} --as-at {as_at.isoformat()}{team_option}` (inside the authority only)"
+    )}]})
+    return blocks
+
+
+def digest_message(items: list[AlertItem], as_at: date, mentions: tuple[str, ...], links: Links, limit: int) -> tuple[str, list[dict]]:
+    """One message per channel per run: every alert for the channel, most severe first."""
+    lines = [f"{_heading(i)}: {figure_text(i.figure, limit, aggregate_of(i.definition))}; "
+             f"{threshold_text(i.thresholds, i.definition.higher_is_better, aggregate_of(i.definition))}" for i in items]
+    prefix = f"{' '.join(mentions)} " if mentions else ""
+    text = f"{prefix}Performance alerts as at {as_at.isoformat()}: " + " | ".join(lines)
+    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": f"Performance alerts as at {as_at.isoformat()}"}}]
+    if mentions:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"For the attention of {' '.join(mentions)}"}})
+    for item in items:
+        blocks += _item_blocks(item, as_at, limit)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
+        f"{links.run()} · {links.report()} · "
+        f"pause an alert: `csc-monitor alerts silence --indicator ID [--team T] --until YYYY-MM-DD --who NAME --why TEXT`"
+    )}]})
     return text, blocks
 
 
-def resolved_message(definition: Definition, as_at: date, overall: Figure, breaching_since: date, run_id: str) -> tuple[str, list[dict]]:
-    text = (
-        f"Resolved: {definition.title} is back within its thresholds at {_pct(overall.value)} "
-        f"({overall.numerator} of {overall.denominator}) as at {as_at.isoformat()}, after breaching since {breaching_since.isoformat()}"
-    )
-    blocks = [
+def resolved_message(definition: Definition, scope: str, severity: str, as_at: date, figure: Figure, since: date,
+                     still_breaching: str | None, links: Links, limit: int) -> tuple[str, list[dict]]:
+    """Posted in the thread of the message that first told the channel."""
+    where, shown = ("" if scope == ALL else f" for {scope}"), figure_text(figure, limit, aggregate_of(definition))
+    if still_breaching:
+        text = (f"No longer {severity}: {definition.title}{where} is at {shown} as at {as_at.isoformat()} "
+                f"({severity} since {since.isoformat()}); still breaching its {still_breaching} threshold")
+    else:
+        text = (f"Resolved: {definition.title}{where} is back within its thresholds at {shown} "
+                f"as at {as_at.isoformat()}, after breaching since {since.isoformat()}")
+    return text, [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{ICONS['resolved']} {text}"}},
-        _context(definition, as_at, run_id),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Definition `{definition.id}` v{definition.version} · {links.run()}"}]},
     ]
-    return text, blocks
 
 
-def _context(definition: Definition, as_at: date, run_id: str) -> dict:
-    return {
-        "type": "context",
-        "elements": [{
-            "type": "mrkdwn",
-            "text": (
-                f"Definition `{definition.id}` v{definition.version} ({definition.spec['family']}) · run `{run_id}` · "
-                f"children behind the figure: `csc-monitor exceptions {definition.id} --as-at {as_at.isoformat()}` (inside the authority only)"
-            ),
-        }],
-    }
+def validation_message(failures: list[tuple[str, int]], as_at: date, mentions: tuple[str, ...], links: Links, limit: int) -> tuple[str, list[dict]]:
+    """A critical data check failed: nothing was published, so no figure alert is sent for this run."""
+    prefix = f"{' '.join(mentions)} " if mentions else ""
+    text = (f"{prefix}Data checks failed as at {as_at.isoformat()}: nothing was published and the last good figures stand; "
+            f"figure alerts are held back until the data passes. Failed: {', '.join(rule for rule, _ in failures)}")
+    lines = "\n".join(f"• {rule}: {count_text(rows, limit)} rows failing" for rule, rows in failures)
+    return text, [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Data checks failed as at {as_at.isoformat()}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{ICONS['validation']} Nothing was published; the last good figures stand.\n{lines}"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            f"{links.run()} · {links.report()}, or `csc-monitor validate --as-at {as_at.isoformat()}` (inside the authority only)")}]},
+    ]
+
+
+def validation_passed_message(as_at: date, links: Links) -> tuple[str, list[dict]]:
+    text = f"Resolved: data checks pass again as at {as_at.isoformat()}; figures are published"
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": f"{ICONS['resolved']} {text}"}},
+                  {"type": "context", "elements": [{"type": "mrkdwn", "text": links.run()}]}]

@@ -15,6 +15,7 @@ REQUIRED_FIELDS = (
     "period", "denominator", "numerator", "exclusions", "polarity", "thresholds", "owner", "channel",
 )
 FAMILIES = ("statutory", "dfe_comparable")
+AGGREGATES = ("percentage", "mean_elapsed", "rate_per_10000")
 
 
 class DefinitionError(ValueError):
@@ -51,12 +52,24 @@ class Definition:
         return self.spec["channel"]
 
     @property
+    def aggregate(self) -> str:
+        """percentage (default), mean_elapsed or rate_per_10000: what the published value means."""
+        return self.spec.get("aggregate", "percentage")
+
+    @property
     def parameters(self) -> dict:
         return dict(self.spec.get("parameters") or {})
 
     @cached_property
     def sql(self) -> str:
-        return (project_dir() / "sql" / "indicators" / f"{self.id}.sql").read_text()
+        """The indicator's SQL without `--` comments (so a `:name` in a comment is not taken for a parameter)."""
+        text = sql_path(self.spec).read_text()
+        return "\n".join(line.split("--", 1)[0] for line in text.splitlines())
+
+
+def sql_path(spec: dict) -> Path:
+    """sql/indicators/<id>.sql, or the shared file named by `sql_file` (indicators differing only in parameters)."""
+    return project_dir() / "sql" / "indicators" / spec.get("sql_file", f"{spec['id']}.sql")
 
 
 def _check(spec: dict, path: Path) -> None:
@@ -67,10 +80,12 @@ def _check(spec: dict, path: Path) -> None:
         raise DefinitionError(f"{path.name}: id '{spec['id']}' does not match the file name")
     if spec["family"] not in FAMILIES:
         raise DefinitionError(f"{path.name}: family must be one of {FAMILIES}")
+    if spec.get("aggregate", "percentage") not in AGGREGATES:
+        raise DefinitionError(f"{path.name}: aggregate must be one of {AGGREGATES}")
     if spec["polarity"] not in ("higher_is_better", "lower_is_better"):
         raise DefinitionError(f"{path.name}: polarity must be higher_is_better or lower_is_better")
-    if not (project_dir() / "sql" / "indicators" / f"{spec['id']}.sql").exists():
-        raise DefinitionError(f"{path.name}: no sql/indicators/{spec['id']}.sql")
+    if not sql_path(spec).exists():
+        raise DefinitionError(f"{path.name}: no sql/indicators/{sql_path(spec).name}")
 
 
 def load_definitions(ids: list[str] | None = None) -> list[Definition]:

@@ -11,16 +11,17 @@ from datetime import date
 
 from sqlalchemy import Connection, Engine, text
 
+from ..authority_config import indicator_parameters
 from ..warehouse import insert_rows, read_sql_file
 from .definitions import Definition
 
 UNIT_COLUMNS = (
     "authority", "as_at", "unit_key", "child_id", "start_date", "end_date", "elapsed", "status",
-    "in_denominator", "met", "team", "worker", "source_file", "source_ref",
+    "in_denominator", "met", "team", "worker", "source_file", "source_ref", "method",
 )
 RESULT_COLUMNS = (
     "indicator_id", "version", "authority", "as_at", "scope_type", "scope", "numerator", "denominator",
-    "value", "overdue", "run_id",
+    "value", "overdue", "method", "run_id",
 )
 
 
@@ -41,8 +42,11 @@ def _replace_for_run_dates(conn: Connection, table: str, definition: Definition,
 
 def compute_indicator(conn: Connection, definition: Definition, authority: str, run_id: str) -> int:
     """Write the indicator's units and figures for every as-at date of the run; returns unit count."""
-    params = {**definition.parameters, "run_id": run_id, "authority": authority}
+    parameters = indicator_parameters(authority, definition.id, definition.parameters)
+    params = {**parameters, "run_id": run_id, "authority": authority}
     _replace_for_run_dates(conn, "indicator_unit", definition, authority, run_id)
+    conn.execute(text("DELETE FROM indicator_unit WHERE run_id = :run_id AND indicator_id = :indicator_id"),
+                 {"run_id": run_id, "indicator_id": definition.id})  # a re-used run id with fewer dates leaves none behind
     columns = ", ".join(UNIT_COLUMNS)
     inserted = conn.execute(
         text(
@@ -54,7 +58,8 @@ def compute_indicator(conn: Connection, definition: Definition, authority: str, 
     _replace_for_run_dates(conn, "indicator_result", definition, authority, run_id)
     figures = conn.execute(
         text(read_sql_file("sql/engine/publish_results.sql")),
-        {"indicator_id": definition.id, "version": definition.version, "run_id": run_id},
+        {"indicator_id": definition.id, "version": definition.version, "run_id": run_id,
+         "aggregate": definition.aggregate, "population": parameters.get("population")},
     ).mappings().all()
     insert_rows(conn, "indicator_result", [dict(row) for row in figures])
     return inserted

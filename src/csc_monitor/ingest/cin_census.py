@@ -57,7 +57,14 @@ def parse_cin_census(path: Path) -> ParsedExport:
     authority = _text(root, "Header/Source/LEA")
     source = {"authority": authority, "source_file": None}  # source_file is set by the loader (sha256)
     tables: dict[str, list[dict]] = {name: [] for name in ("child", "referral", "assessment", "section47_enquiry", "cp_plan", "cp_review")}
-    for child in root.iterfind("Children/Child"):
+    for index, child in enumerate(root.iterfind("Children/Child"), start=1):
+        # a path built from the child's own index: lxml's getpath on the whole tree is quadratic in the children
+        child_tree = etree.ElementTree(child)
+
+        def where(element, index=index, child=child, child_tree=child_tree) -> str:
+            inner = "" if element is child else child_tree.getpath(element).removeprefix("/Child")
+            return f"/Message/Children/Child[{index}]{inner} (line {element.sourceline})"
+
         child_id = _text(child, "ChildIdentifiers/LAchildID")
         ids = child.find("ChildIdentifiers")
         tables["child"].append({
@@ -66,11 +73,11 @@ def parse_cin_census(path: Path) -> ParsedExport:
             "sex": _text(ids, "Sex") or {"1": "M", "2": "F", "0": "U", "9": "U"}.get(_text(ids, "GenderCurrent") or "", "U"),
             "ethnicity": _text(child, "ChildCharacteristics/Ethnicity"),
             "death_date": _date(ids, "PersonDeathDate"),
-            "source_ref": _where(tree, child),
+            "source_ref": where(child),
         })
         for cin in child.iterfind("CINdetails"):
             referral_date = _date(cin, "CINreferralDate")
-            keyed = {**source, "child_id": child_id}
+            keyed = {**source, "child_id": child_id, "collection_year": int(year_text)}
             tables["referral"].append({
                 **keyed, "referral_date": referral_date,
                 "referral_source": _text(cin, "ReferralSource"),
@@ -78,14 +85,14 @@ def parse_cin_census(path: Path) -> ParsedExport:
                 "closure_date": _date(cin, "CINclosureDate"),
                 "closure_reason": _text(cin, "ReasonForClosure"),
                 "referral_nfa": _text(cin, "ReferralNFA") in ("1", "true"),
-                "source_ref": _where(tree, cin),
+                "source_ref": where(cin),
             })
             for assessment in cin.iterfind("Assessments"):
                 tables["assessment"].append({
                     **keyed, "referral_date": referral_date,
                     "start_date": _date(assessment, "AssessmentActualStartDate"),
                     "authorisation_date": _date(assessment, "AssessmentAuthorisationDate"),
-                    "source_ref": _where(tree, assessment),
+                    "source_ref": where(assessment),
                 })
             for s47 in cin.iterfind("Section47"):
                 tables["section47_enquiry"].append({
@@ -94,7 +101,7 @@ def parse_cin_census(path: Path) -> ParsedExport:
                     "icpc_target_date": _date(s47, "InitialCPCtarget"),
                     "icpc_date": _date(s47, "DateOfInitialCPC"),
                     "icpc_not_required": _text(s47, "ICPCnotRequired") in ("1", "true"),
-                    "source_ref": _where(tree, s47),
+                    "source_ref": where(s47),
                 })
             for plan in cin.iterfind("ChildProtectionPlans"):
                 start = _date(plan, "CPPstartDate")
@@ -104,13 +111,13 @@ def parse_cin_census(path: Path) -> ParsedExport:
                     "initial_category": _text(plan, "InitialCategoryOfAbuse"),
                     "latest_category": _text(plan, "LatestCategoryOfAbuse"),
                     "previous_plans": int(_text(plan, "NumberOfPreviousCPP") or 0),
-                    "source_ref": _where(tree, plan),
+                    "source_ref": where(plan),
                 })
                 for review in plan.iterfind("Reviews/CPPreviewDate"):
                     tables["cp_review"].append({
                         **keyed, "plan_start_date": start,
                         "review_date": date.fromisoformat(review.text.strip()),
-                        "source_ref": _where(tree, review),
+                        "source_ref": where(review),
                     })
     return ParsedExport(
         kind="cin_census",

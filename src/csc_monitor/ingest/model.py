@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -15,6 +15,7 @@ class ParsedExport:
     collection_year: int | None
     reference_date: date | None
     tables: dict[str, pd.DataFrame]
+    warnings: list[str] = field(default_factory=list)  # what was read but could not be mapped (sheet, column, row); never dropped silently
 
     @property
     def row_count(self) -> int:

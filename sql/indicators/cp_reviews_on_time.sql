@@ -1,0 +1,87 @@
+-- Child protection review conferences on time: the first within 3 calendar months of the plan start (the ICPC),
+-- each later one within 6 calendar months of the one before (see indicators/cp_reviews_on_time.yml).
+-- Units: the reviews due in the 12 months to each as-at date, held (met / not_met), missed because the plan ran
+-- past the due date and ended without one (not_met), or still awaited past the due date (overdue).
+WITH as_at_dates AS (
+    SELECT as_at, CAST(as_at - INTERVAL '12 months' AS DATE) AS period_start_exclusive
+    FROM run_as_at
+    WHERE run_id = :run_id
+),
+ordered AS (
+    SELECT r.authority, r.child_id, r.plan_start_date, r.review_date, r.source_file, r.source_ref,
+           LAG(r.review_date) OVER (PARTITION BY r.authority, r.child_id, r.plan_start_date ORDER BY r.review_date) AS previous_review_date
+    FROM cp_review r
+    WHERE r.authority = :authority
+),
+held AS (
+    SELECT o.*,
+           COALESCE(o.previous_review_date, o.plan_start_date) AS clock_start,
+           CASE
+               WHEN o.previous_review_date IS NULL THEN CAST(o.plan_start_date + INTERVAL '3 months' AS DATE)
+               ELSE CAST(o.previous_review_date + INTERVAL '6 months' AS DATE)
+           END AS due_date
+    FROM ordered o
+),
+held_units AS (
+    SELECT d.as_at, h.authority, h.child_id, h.plan_start_date, h.clock_start, h.due_date,
+           h.review_date AS held_date, h.review_date AS measured_to,
+           CASE WHEN h.review_date <= h.due_date THEN 'met' ELSE 'not_met' END AS status,
+           h.source_file, h.source_ref
+    FROM held h
+    JOIN as_at_dates d ON h.due_date > d.period_start_exclusive AND h.due_date <= d.as_at AND h.review_date <= d.as_at
+),
+plan_as_at AS (
+    SELECT d.as_at, d.period_start_exclusive, p.authority, p.child_id, p.start_date, p.source_file, p.source_ref,
+           CASE WHEN p.end_date <= d.as_at THEN p.end_date END AS ended,
+           (SELECT MAX(r.review_date)
+            FROM cp_review r
+            WHERE r.authority = p.authority AND r.child_id = p.child_id AND r.plan_start_date = p.start_date
+              AND r.review_date <= d.as_at) AS last_review_date
+    FROM cp_plan p
+    JOIN as_at_dates d ON p.start_date <= d.as_at
+    WHERE p.authority = :authority
+),
+next_due AS (
+    SELECT q.*,
+           COALESCE(q.last_review_date, q.start_date) AS clock_start,
+           CASE
+               WHEN q.last_review_date IS NULL THEN CAST(q.start_date + INTERVAL '3 months' AS DATE)
+               ELSE CAST(q.last_review_date + INTERVAL '6 months' AS DATE)
+           END AS due_date
+    FROM plan_as_at q
+),
+awaited_units AS (
+    SELECT n.as_at, n.authority, n.child_id, n.start_date AS plan_start_date, n.clock_start, n.due_date,
+           CAST(NULL AS DATE) AS held_date, COALESCE(n.ended, n.as_at) AS measured_to,
+           CASE WHEN n.ended IS NULL THEN 'overdue' ELSE 'not_met' END AS status,
+           n.source_file, n.source_ref
+    FROM next_due n
+    WHERE (n.ended IS NULL AND n.due_date < n.as_at)
+       OR (n.ended > n.due_date AND n.due_date > n.period_start_exclusive)
+),
+units AS (
+    SELECT * FROM held_units
+    UNION ALL
+    SELECT * FROM awaited_units
+)
+SELECT u.authority,
+       u.as_at,
+       u.child_id || '/' || CAST(u.plan_start_date AS VARCHAR) || '/' || CAST(u.due_date AS VARCHAR) AS unit_key,
+       u.child_id,
+       u.clock_start AS start_date,
+       u.held_date AS end_date,
+       u.measured_to - u.clock_start AS elapsed,
+       u.status,
+       u.status IN ('met', 'not_met') AS in_denominator,
+       u.status = 'met' AS met,
+       COALESCE(a.team, 'Unallocated') AS team,
+       COALESCE(a.worker, 'Unallocated') AS worker,
+       u.source_file,
+       u.source_ref,
+       'cin_census' AS method
+FROM units u
+LEFT JOIN allocation a
+       ON a.authority = u.authority
+      AND a.child_id = u.child_id
+      AND a.start_date <= u.measured_to
+      AND (a.end_date IS NULL OR a.end_date >= u.measured_to)

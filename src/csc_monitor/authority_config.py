@@ -1,0 +1,29 @@
+"""Per-authority settings in one documented file: config/authority.yml.
+
+Indicator parameters (CP visit frequency, population for rates, local timescales) are read here so
+an analyst changes a number in one place; the YAML beside each indicator holds the defaults.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import yaml
+
+from .config import project_dir
+
+
+@lru_cache(maxsize=1)
+def _document() -> dict:
+    path = project_dir() / "config" / "authority.yml"
+    return yaml.safe_load(path.read_text()) if path.exists() else {}
+
+
+def authority_section(authority: str) -> dict:
+    return ((_document().get("authorities") or {}).get(str(authority)) or {})
+
+
+def indicator_parameters(authority: str, indicator_id: str, defaults: dict) -> dict:
+    """The indicator's default parameters, overridden by the authority's `parameters.<indicator_id>`."""
+    overrides = (authority_section(authority).get("parameters") or {}).get(indicator_id) or {}
+    return {**defaults, **overrides}

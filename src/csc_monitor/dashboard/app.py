@@ -1,0 +1,164 @@
+"""The dashboard's FastAPI app, mounted by the Airflow plugin under /csc on the api-server.
+
+Routes are plain functions (FastAPI runs them in its thread pool, so warehouse reads never block the
+api-server's event loop); pages are server-rendered HTML with inline SVG and CSS, no script.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import NullPool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..config import load_settings
+from ..indicators.definitions import Definition, load_definitions
+from ..indicators.exceptions import exception_rows
+from . import model, queries
+from .auth import can_see_children, children_user, dashboard_user
+from .charts import sparkline, trend_chart
+
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
+TEMPLATES.globals.update(sparkline=sparkline, format_value=model.format_value, counts_text=model.counts_text)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                               "form-action 'self'; frame-ancestors 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+EXCEPTION_COLUMNS = ("child_id", "status", "team", "worker", "start_date", "end_date", "elapsed", "late_by")
+
+
+@lru_cache(maxsize=None)
+def _engine(url: str) -> Engine:
+    """Read-only use; a DuckDB file is opened per request so the nightly pipeline can still write to it."""
+    return create_engine(url, poolclass=NullPool) if url.startswith("duckdb") else create_engine(url, pool_pre_ping=True)
+
+
+def _context() -> tuple[Engine, str]:
+    settings = load_settings()
+    return _engine(settings.warehouse_url), settings.authority
+
+
+def _definition(indicator_id: str) -> Definition:
+    found = load_definitions([indicator_id])
+    if not found:
+        raise HTTPException(404, f"No indicator called {indicator_id}")
+    return found[0]
+
+
+def _page(request: Request, template: str, status_code: int = 200, **values) -> HTMLResponse:
+    html = TEMPLATES.get_template(template).render(root=request.scope.get("root_path", ""), **values)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def _as_at(conn, authority: str, definition: Definition, as_at: date | None) -> date:
+    chosen = as_at or queries.latest_as_at(conn, authority, definition.id)
+    if chosen is None:
+        raise HTTPException(404, f"No figures yet for {definition.id}")
+    return chosen
+
+
+def _exception_rows(definition: Definition, as_at: date | None, team: str | None) -> tuple[date, list[dict]]:
+    engine, authority = _context()
+    with engine.connect() as conn:
+        chosen = _as_at(conn, authority, definition, as_at)
+        rows = exception_rows(conn, definition.id, authority, chosen, team or None)
+    return chosen, rows
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="CSC performance", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.middleware("http")
+    async def locked_down(request: Request, call_next):
+        """Pages hold names and, on child-level pages, identifiers: nothing external loads, nothing is cached."""
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, error: StarletteHTTPException):
+        login = None
+        if error.status_code == 401:
+            from airflow.api_fastapi.app import get_auth_manager
+            login = get_auth_manager().get_url_login(next_url=str(request.url))
+        return _page(request, "error.html", error.status_code, status=error.status_code, detail=error.detail, login=login)
+
+    @app.get("/", response_class=HTMLResponse)
+    def overview(request: Request, user=Depends(dashboard_user)):
+        engine, authority = _context()
+        with engine.connect() as conn:
+            summaries = [model.summarise(conn, d, authority) for d in load_definitions()]
+        return _page(request, "overview.html", summaries=summaries)
+
+    @app.get("/indicators/{indicator_id}", response_class=HTMLResponse)
+    def indicator(request: Request, indicator_id: str, as_at: date | None = None, team: str | None = None,
+                  user=Depends(dashboard_user)):
+        definition = _definition(indicator_id)
+        engine, authority = _context()
+        team = team or None
+        with engine.connect() as conn:
+            chosen = _as_at(conn, authority, definition, as_at)
+            summary = model.summarise(conn, definition, authority, chosen, team)
+            if summary.figure is None:
+                raise HTTPException(404, f"No figure for {team or 'the authority'} as at {chosen.isoformat()}")
+            teams = queries.breakdown(conn, authority, definition.id, chosen, "team")
+            workers = queries.breakdown(conn, authority, definition.id, chosen, "worker")
+            if team:
+                in_team = set(queries.workers_in_team(conn, authority, definition.id, chosen, team))
+                workers = [w for w in workers if w["scope"] in in_team]
+            series = queries.comparators(conn, definition.id, chosen)
+        thresholds = {k: v for k, v in summary.thresholds.items() if k in ("warning", "critical") and v is not None}
+        chart = trend_chart(
+            f"{definition.title}: {team or 'whole authority'}, last {len(summary.history)} figures to {chosen.isoformat()}",
+            [(p["as_at"], p["value"]) for p in summary.history], thresholds,
+            {g: [(p["period_end"], p["value"]) for p in s] for g, s in series.items()},
+            model.aggregate_of(definition) == "percentage",
+        )
+        return _page(request, "indicator.html", d=definition, s=summary, team=team, teams=teams, workers=workers,
+                     chart=chart, timescale=model.timescale_of(definition), children=can_see_children(user))
+
+    @app.get("/indicators/{indicator_id}/exceptions", response_class=HTMLResponse)
+    def exceptions(request: Request, indicator_id: str, as_at: date | None = None, team: str | None = None,
+                   user=Depends(children_user)):
+        definition = _definition(indicator_id)
+        chosen, rows = _exception_rows(definition, as_at, team)
+        return _page(request, "exceptions.html", d=definition, as_at=chosen, team=team or None, rows=rows,
+                     timescale=model.timescale_of(definition))
+
+    @app.get("/indicators/{indicator_id}/exceptions.csv")
+    def exceptions_csv(indicator_id: str, as_at: date | None = None, team: str | None = None,
+                       user=Depends(children_user)):
+        definition = _definition(indicator_id)
+        chosen, rows = _exception_rows(definition, as_at, team)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, EXCEPTION_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{definition.id}_{chosen.isoformat()}{'_' + team if team else ''}_exceptions.csv")
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @app.get("/alerts", response_class=HTMLResponse)
+    def alerts(request: Request, user=Depends(dashboard_user)):
+        engine, authority = _context()
+        definitions = load_definitions()
+        with engine.connect() as conn:
+            events = model.alert_history(conn, definitions)
+            states = queries.alert_states(conn, authority)
+            silences = queries.silences(conn, authority)
+        return _page(request, "alerts.html", events=events, states=states, silences=silences,
+                     titles={d.id: d.title for d in definitions})
+
+    return app

@@ -1,0 +1,248 @@
+"""Plain-Python reference implementations of the looked-after indicators, row by row.
+
+Independent of the SQL on purpose: the generator's ground truth and the analyst's baseline in the
+benchmark. Each function takes lists of fact dicts (warehouse rows) and an as-at date and returns
+{"numerator", "denominator", "overdue"} (plus "method" where the definition has a fallback).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from ..dates import add_months
+from ..workdays import add_working_days, working_days_between
+
+SHORT_BREAK_LEGAL_STATUSES = ("V3", "V4")
+ADOPTION_WITH_CARER = ("A3", "A5")
+
+
+def _result(numerator: int, denominator: int, overdue: int = 0, **extra) -> dict:
+    return {"numerator": numerator, "denominator": denominator, "overdue": overdue, **extra}
+
+
+def _by_child(rows) -> dict[str, list[dict]]:
+    children: dict[str, list[dict]] = {}
+    for row in rows:
+        children.setdefault(row["child_id"], []).append(row)
+    return children
+
+
+def care_periods(episodes) -> list[dict]:
+    """Periods of care: a new one starts at each RNE S; ends when its last episode ends."""
+    periods = []
+    for child, rows in _by_child(episodes).items():
+        for episode in sorted(rows, key=lambda r: r["start_date"]):
+            if episode["reason_new_episode"] == "S" or not periods or periods[-1]["child_id"] != child:
+                periods.append({"child_id": child, "start_date": episode["start_date"], "episodes": []})
+            periods[-1]["episodes"].append(episode)
+            periods[-1]["end_date"] = episode["end_date"]
+            periods[-1]["reason_ceased"] = episode["reason_ceased"]
+    return periods
+
+
+def period_placements(period: dict) -> list[dict]:
+    """A period's placements: every episode starts one except RNE L (a legal status change only)."""
+    result: list[dict] = []
+    for episode in period["episodes"]:
+        if episode["reason_new_episode"] != "L" or not result:
+            result.append({"child_id": period["child_id"], "start_date": episode["start_date"],
+                           "reason_new_episode": episode["reason_new_episode"],
+                           "placement_type": episode["placement_type"]})
+        result[-1]["end_date"] = episode["end_date"]
+    return result
+
+
+def placements(episodes) -> list[dict]:
+    return [p for period in care_periods(episodes) for p in period_placements(period)]
+
+
+def looked_after_on(episodes, day: date) -> list[dict]:
+    """Periods of care open on `day` (an episode ending on `day` means not looked after that day)."""
+    return [p for p in care_periods(episodes)
+            if p["start_date"] <= day and (p["end_date"] is None or p["end_date"] > day)]
+
+
+def cla_visits_reg28(episodes, visits, as_at: date, annex_a=(), long_term_types=("U1", "U4"),
+                     annex_a_measure="last_social_work_visit", annex_a_max_days=42) -> dict:
+    if not any(v["visit_kind"] == "CLA" and v["visit_date"] <= as_at for v in visits):
+        return _annex_a_latest(annex_a, as_at, annex_a_measure,
+                               lambda last, extract: (extract - last).days <= annex_a_max_days)
+    seen = _by_child(v for v in visits if v["visit_kind"] == "CLA" and v["seen"])
+    totals = [0, 0, 0]
+    for placement in placements(episodes):
+        start, end = placement["start_date"], placement["end_date"]
+        long_term = placement["placement_type"] in long_term_types
+
+        def due_of(index, anchor, first_year_end=add_months(start, 12), long_term=long_term):
+            if index == 0:
+                return anchor + timedelta(days=7)
+            if anchor < first_year_end or not long_term:
+                return anchor + timedelta(days=42)
+            return add_months(anchor, 3)
+
+        visit_days = sorted({v["visit_date"] for v in seen.get(placement["child_id"], [])
+                             if v["visit_date"] >= start and (end is None or v["visit_date"] <= end)})
+        counts = _timed_windows([start] + visit_days, due_of, end, as_at, add_months(as_at, -12))
+        totals = [a + b for a, b in zip(totals, counts)]
+    return _result(*totals, method="events")
+
+
+def _annex_a_latest(annex_a, as_at, measure, in_time) -> dict:
+    """Annex A list 8 fallback: one unit per child in the latest extract; in_time(last date, extract date)."""
+    extracts = [r["extract_date"] for r in annex_a if r["list_number"] == 8 and r["extract_date"] <= as_at]
+    if not extracts:
+        return _result(0, 0, method="annex_a_snapshot")
+    latest = max(extracts)
+    rows = [r for r in annex_a if r["list_number"] == 8 and r["extract_date"] == latest and r["measure"] == measure]
+    met = sum(1 for r in rows if r["value_date"] is not None and in_time(r["value_date"], latest))
+    return _result(met, len(rows), method="annex_a_snapshot")
+
+
+def _timed_windows(anchors, due_of, end, as_at, period_start):
+    """Count (met, denominator, overdue) over the windows anchor[i] -> anchor[i+1] due in the period."""
+    met = denominator = overdue = 0
+    for index, anchor in enumerate(anchors):
+        due = due_of(index, anchor)
+        following = anchors[index + 1] if index + 1 < len(anchors) else None
+        if not period_start < due <= as_at or (following is None and end is not None and due > end):
+            continue
+        if following is not None and following <= due:
+            met += 1
+            denominator += 1
+        elif (following is not None and following <= as_at) or (end is not None and end <= as_at):
+            denominator += 1
+        else:
+            overdue += 1
+    return met, denominator, overdue
+
+
+def cla_reviews_on_time(episodes, la_reviews, review_events, as_at: date, first_review_working_days=20,
+                        annex_a=(), annex_a_measure="latest_statutory_review") -> dict:
+    held = _by_child(la_reviews)
+    for event in review_events:
+        if event["review_kind"] == "CLA" and event["review_date"] is not None and not event["cancelled"]:
+            held.setdefault(event["child_id"], []).append(event)
+    if not any(r["review_date"] <= as_at for rows in held.values() for r in rows):
+        return _annex_a_latest(annex_a, as_at, annex_a_measure, lambda last, extract: last > add_months(extract, -6))
+
+    def due_of(index, anchor):
+        if index == 0:
+            return add_working_days(anchor, first_review_working_days)
+        return add_months(anchor, 3 if index == 1 else 6)
+
+    totals = [0, 0, 0]
+    for period in care_periods(episodes):
+        start, end = period["start_date"], period["end_date"]
+        reviews = sorted({r["review_date"] for r in held.get(period["child_id"], [])
+                          if r["review_date"] >= start and (end is None or r["review_date"] <= end)})
+        counts = _timed_windows([start] + reviews, due_of, end, as_at, add_months(as_at, -12))
+        totals = [a + b for a, b in zip(totals, counts)]
+    return _result(*totals, method="events")
+
+
+def placement_stability_short_term(episodes, as_at: date, placements_threshold=3) -> dict:
+    year_before = add_months(as_at, -12)
+    met = denominator = 0
+    for period in looked_after_on(episodes, as_at):
+        child = period["child_id"]
+        in_year = [e for e in episodes if e["child_id"] == child and e["start_date"] <= as_at
+                   and (e["end_date"] is None or e["end_date"] > year_before)]
+        if all(e["legal_status"] in SHORT_BREAK_LEGAL_STATUSES for e in in_year):
+            continue
+        moves = [p for p in placements(episodes) if p["child_id"] == child and p["start_date"] <= as_at
+                 and (p["end_date"] is None or p["end_date"] > year_before)
+                 and not (p["reason_new_episode"] in ("T", "U") and p["placement_type"] in ADOPTION_WITH_CARER)]
+        denominator += 1
+        met += len(moves) >= placements_threshold
+    return _result(met, denominator)
+
+
+def placement_stability_long_term(episodes, children, as_at: date) -> dict:
+    birth = {c["child_id"]: c["birth_date"] for c in children}
+    met = denominator = 0
+    for period in looked_after_on(episodes, as_at):
+        born = birth.get(period["child_id"])
+        if period["start_date"] > add_months(as_at, -30) or born is None or add_months(born, 16 * 12) <= as_at:
+            continue
+        in_period = period_placements(period)
+        current = max((p for p in in_period if p["start_date"] <= as_at), key=lambda p: p["start_date"])
+        stable_since = current["start_date"]
+        earlier = [p["start_date"] for p in in_period if p["start_date"] < stable_since]
+        if current["placement_type"] in ("A3", "A4", "A5", "A6") and earlier:
+            stable_since = max(earlier)
+        denominator += 1
+        met += stable_since <= add_months(as_at, -24)
+    return _result(met, denominator)
+
+
+def cla_initial_health_assessment(episodes, health_checks, as_at: date, timescale_working_days=20) -> dict:
+    period_start = add_months(as_at, -12)
+    met = denominator = overdue = 0
+    for period in care_periods(episodes):
+        start, end = period["start_date"], period["end_date"]
+        due = add_working_days(start, timescale_working_days)
+        assessments = [h["check_date"] for h in health_checks if h["child_id"] == period["child_id"]
+                       and h["check_kind"] == "IHA" and h["check_date"] >= start and (end is None or h["check_date"] <= end)]
+        first = min(assessments, default=None)
+        if not period_start < due <= as_at or (first is None and end is not None and end < due):
+            continue
+        if period["episodes"][0]["legal_status"] in SHORT_BREAK_LEGAL_STATUSES:
+            continue
+        if first is not None and first <= as_at:
+            denominator += 1
+            met += working_days_between(start, first) <= timescale_working_days
+        elif end is not None and end <= as_at:
+            denominator += 1
+        else:
+            overdue += 1
+    return _result(met, denominator, overdue)
+
+
+def reporting_year(as_at: date) -> int:
+    """The latest collection year (ending 31 March) that has ended on or before the as-at date."""
+    return as_at.year if (as_at.month, as_at.day) >= (3, 31) else as_at.year - 1
+
+
+def cla_annual_check(episodes, health_checks, outcomes, as_at: date, check_kinds=("IHA", "RHA"),
+                     oc2_flag="health_assessment") -> dict:
+    """Annual health assessment (defaults) or dental check (check_kinds=("DENTAL",), oc2_flag="teeth_check")."""
+    checks = [h for h in health_checks if h["check_kind"] in check_kinds and h["check_date"] <= as_at]
+    if not checks:
+        years = [o["collection_year"] for o in outcomes if o["collection_year"] <= reporting_year(as_at)]
+        cohort = [o for o in outcomes if years and o["collection_year"] == max(years)]
+        return _result(sum(1 for o in cohort if o[oc2_flag]), len(cohort), method="ssda903")
+    year_before = add_months(as_at, -12)
+    met = denominator = 0
+    for period in looked_after_on(episodes, as_at):
+        if period["start_date"] > year_before:
+            continue
+        denominator += 1
+        met += any(h["child_id"] == period["child_id"] and h["check_date"] > year_before for h in checks)
+    return _result(met, denominator, method="events")
+
+
+def return_interview_within_72_hours(missing_episodes, return_interviews, as_at: date) -> dict:
+    period_start = add_months(as_at, -12)
+    as_at_end = datetime.combine(as_at + timedelta(days=1), time())
+    interviews = {(r["child_id"], r["missing_start_date"]): r for r in return_interviews}
+    met = denominator = 0
+    for episode in missing_episodes:
+        if episode["missing_type"] != "M" or episode["end_date"] is None or not period_start < episode["end_date"] <= as_at:
+            continue
+        interview = interviews.get((episode["child_id"], episode["start_date"]), {})
+        returned = interview.get("returned_at") or datetime.combine(episode["end_date"], time())
+        offered = interview.get("offered_at")
+        offered = offered if offered is not None and offered < as_at_end else None
+        deadline = returned + timedelta(hours=72)
+        if offered is None and deadline >= as_at_end:
+            continue
+        denominator += 1
+        met += offered is not None and offered <= deadline
+    return _result(met, denominator)
+
+
+def cla_rate(episodes, as_at: date, population: int) -> dict:
+    """Children looked after at the as-at date (not on a short break); value per 10,000 children."""
+    counted = {e["child_id"] for e in episodes if e["start_date"] <= as_at
+               and (e["end_date"] is None or e["end_date"] > as_at) and e["legal_status"] not in SHORT_BREAK_LEGAL_STATUSES}
+    return _result(len(counted), len(counted), value=10000 * len(counted) / population)

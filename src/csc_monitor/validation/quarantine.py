@@ -1,0 +1,91 @@
+"""Quarantine: rows failing a row-level rule leave the fact table, so no figure counts them.
+
+Which rules quarantine is declared in the suites (`meta.quarantine: true`) and limited to
+row-level warning rules: one row with its dates out of order (a plan ending before it starts,
+overlapping allocations) is set aside, the figures publish without it, and the run carries a
+caveat saying how many rows each indicator lost. Table-level problems (duplicate keys, missing
+keys, a collapsed volume) and impossible values in the events an indicator measures are critical
+instead: dropping those rows would silently change the figure, so the run stops for a person.
+
+A quarantined row counts against an indicator (`reads:` in its YAML) until a later export brings
+a row with the same natural key (suite `meta.key`): the correction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+
+from sqlalchemy import Engine, text
+
+from ..warehouse import insert_rows
+
+
+def _json_value(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _from_json(value):
+    return date.fromisoformat(value) if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else value
+
+
+def quarantine_rows(engine: Engine, authority: str, run_id: str, table: str, rule: str, rows: list[dict]) -> int:
+    """Copy each named row (by source file and place) to quarantine and delete it, in one transaction."""
+    moved = 0
+    where = "authority = :a AND source_file = :f AND source_ref = :r"
+    with engine.begin() as conn:
+        for row in rows:
+            params = {"a": authority, "f": row["source_file"], "r": row["source_ref"]}
+            found = conn.execute(text(f"SELECT * FROM {table} WHERE {where}"), params).mappings().all()
+            insert_rows(conn, "quarantine", [{
+                "run_id": run_id, "authority": authority, "table_name": table, "rule": rule,
+                "source_file": row["source_file"], "source_ref": row["source_ref"],
+                "row_json": json.dumps({k: _json_value(v) for k, v in record.items()}, sort_keys=True),
+                "quarantined_at": datetime.now(),
+            } for record in found])
+            conn.execute(text(f"DELETE FROM {table} WHERE {where}"), params)
+            moved += len(found)
+    return moved
+
+
+def _table_keys() -> dict[str, list[str]]:
+    from .runner import suite_files
+
+    keys = {}
+    for path in suite_files():
+        meta = json.loads(path.read_text())["meta"]
+        if meta.get("key"):
+            keys[meta["table"]] = meta["key"]
+    return keys
+
+
+def excluded_rows(engine: Engine, authority: str) -> dict[str, int]:
+    """Quarantined rows per table still out of the figures (no corrected row with the same key has arrived)."""
+    keys = _table_keys()
+    counts: dict[str, int] = {}
+    seen: set[tuple] = set()
+    with engine.connect() as conn:
+        for table, row_json in conn.execute(
+            text("SELECT table_name, row_json FROM quarantine WHERE authority = :a"), {"a": authority}
+        ).all():
+            row = json.loads(row_json)
+            key = keys.get(table, ["source_file", "source_ref"])
+            identity = (table, *(row.get(k) for k in key))
+            if identity in seen:
+                continue
+            seen.add(identity)
+            match = " AND ".join(f"{k} = :{k}" for k in key)
+            corrected = conn.execute(text(f"SELECT 1 FROM {table} WHERE {match}"), {k: _from_json(row.get(k)) for k in key}).first()
+            if not corrected:
+                counts[table] = counts.get(table, 0) + 1
+    return counts
+
+
+def quarantined_per_indicator(engine: Engine, authority: str) -> dict[str, int]:
+    """For each indicator, the quarantined rows in the tables it reads (`reads:` in its definition)."""
+    from ..indicators.definitions import load_definitions
+
+    excluded = excluded_rows(engine, authority)
+    counts = {d.id: sum(excluded.get(t, 0) for t in d.spec.get("reads", [])) for d in load_definitions()}
+    return {indicator: n for indicator, n in counts.items() if n}

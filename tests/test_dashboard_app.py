@@ -1,0 +1,251 @@
+"""The dashboard app through FastAPI's test client, on hand-built figures, with Airflow's own tokens and auth manager.
+
+SimpleAuthManager grants every custom view to every viewer; real deployments grant `csc_children` per
+role (FAB, Keycloak). The manager here does the same by role, so the permission check is exercised.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from csc_monitor.dashboard import indicator_url
+from csc_monitor.warehouse import insert_rows
+
+ICPC = "icpc_within_15_working_days"
+DATES = [date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31)]
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def _children_by_role_manager():
+    from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
+
+    class ChildrenByRoleAuthManager(SimpleAuthManager):
+        def is_authorized_custom_view(self, *, method, resource_name, user):
+            if resource_name == "csc_children":
+                return (user.role or "").lower() in ("op", "admin")
+            return super().is_authorized_custom_view(method=method, resource_name=resource_name, user=user)
+
+    return ChildrenByRoleAuthManager()
+
+
+@pytest.fixture(scope="session")
+def airflow_auth():
+    """An auth manager and the one metadata table token checks read (revoked tokens); yields a token maker by role.
+
+    Creating just that table (if missing) costs milliseconds where a full `airflow db migrate` costs seconds.
+    """
+    from airflow import settings as airflow_settings
+    from airflow.api_fastapi import app as airflow_app
+    from airflow.models.revoked_token import RevokedToken
+
+    RevokedToken.__table__.create(airflow_settings.engine, checkfirst=True)
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    previous = airflow_app._AuthManagerState.instance
+    manager = _children_by_role_manager()
+    manager.init()
+    airflow_app._AuthManagerState.instance = manager
+    yield lambda role: manager.generate_jwt(SimpleAuthManagerUser(username=f"{role}-user", role=role))
+    airflow_app._AuthManagerState.instance = previous
+
+
+def _result(as_at, scope_type, scope, numerator, denominator, overdue=0, run_id=None):
+    return {"indicator_id": ICPC, "version": 1, "authority": "999", "as_at": as_at, "scope_type": scope_type, "scope": scope,
+            "numerator": numerator, "denominator": denominator, "value": 100.0 * numerator / denominator if denominator else None,
+            "overdue": overdue, "method": "cin_census", "run_id": run_id or f"run-{as_at.isoformat()}"}
+
+
+def _unit(child, status, elapsed, team, worker, end=None):
+    return {"indicator_id": ICPC, "version": 1, "authority": "999", "as_at": DATES[-1], "unit_key": f"{child}|s47",
+            "child_id": child, "start_date": date(2025, 1, 6), "end_date": end, "elapsed": elapsed, "status": status,
+            "in_denominator": status in ("met", "not_met"), "met": status == "met", "team": team, "worker": worker,
+            "source_file": "test", "source_ref": child, "method": "cin_census", "run_id": "run-2025-03-31"}
+
+
+@pytest.fixture
+def warehouse(settings, engine, monkeypatch):
+    """Three month-ends of figures (60%, 75%, 80%), two teams, the units behind March, a validation warning,
+    England's figure for three years, two Slack messages, an alert state and a silence."""
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
+    monkeypatch.setenv("CSC_MONITOR_AUTHORITY", "999")
+    with engine.begin() as conn:
+        insert_rows(conn, "indicator_result", [
+            _result(DATES[0], "authority", "all", 6, 10), _result(DATES[1], "authority", "all", 6, 8),
+            _result(DATES[2], "authority", "all", 8, 10, overdue=1),
+            _result(DATES[2], "team", "CP East", 5, 6, overdue=1), _result(DATES[2], "team", "CP West", 3, 4),
+            _result(DATES[2], "worker", "Eve Morris", 3, 4, overdue=1), _result(DATES[2], "worker", "Sam Patel", 2, 2),
+            _result(DATES[2], "worker", "Ola Reed", 3, 4),
+        ])
+        insert_rows(conn, "indicator_unit", [
+            _unit("C1", "not_met", 19, "CP East", "Eve Morris", date(2025, 1, 31)),
+            _unit("C2", "overdue", 21, "CP East", "Eve Morris"),
+            _unit("C3", "not_met", 16, "CP West", "Ola Reed", date(2025, 1, 28)),
+            _unit("C4", "met", 10, "CP East", "Sam Patel", date(2025, 1, 20)),
+            _unit("C5", "excluded", 0, "CP West", "Ola Reed"),
+        ])
+        insert_rows(conn, "validation_result", [
+            {"run_id": "run-2025-03-31", "suite": "cin_census", "rule": "s47_start_not_after_referral", "severity": "warning",
+             "success": False, "failing_rows": 3, "examples": None},
+            {"run_id": "run-2025-03-31", "suite": "cin_census", "rule": "child_ids_unique", "severity": "critical",
+             "success": True, "failing_rows": 0, "examples": None},
+        ])
+        insert_rows(conn, "slack_outbox", [
+            {"delivery_key": "digest|999|#cp-performance|2025-02-28", "channel": "#cp-performance", "thread_key": None,
+             "text": "Warning: ICPCs 75.0% (6 of 8)", "blocks_json": "[]", "created_at": datetime(2025, 3, 1, 6, 0),
+             "attempts": 1, "delivered_at": datetime(2025, 3, 1, 6, 1), "message_ts": "1.1", "last_error": None},
+            {"delivery_key": f"resolved|{ICPC}|999|CP West|warning|2025-03-31", "channel": "#cp-performance",
+             "thread_key": "digest|999|#cp-performance|2025-02-28", "text": "Resolved: ICPCs in CP West 75.0% (3 of 4)", "blocks_json": "[]",
+             "created_at": datetime(2025, 4, 1, 6, 0), "attempts": 0, "delivered_at": None, "message_ts": None, "last_error": None},
+        ])
+        insert_rows(conn, "alert_state", [{
+            "indicator_id": ICPC, "authority": "999", "scope": "all", "status": "firing", "severity": "warning",
+            "breach_runs": 2, "clean_runs": 0, "breaching_since": DATES[1], "last_evaluated_as_at": DATES[2], "last_notified_as_at": DATES[2],
+            "channel": "#cp-performance", "thread_key": "digest|999|#cp-performance|2025-02-28",
+        }])
+        insert_rows(conn, "comparator_value", [
+            {"indicator_id": ICPC, "geography": "England", "period_end": date(2023, 3, 31), "value": 77.0},
+            {"indicator_id": ICPC, "geography": "England", "period_end": date(2024, 3, 31), "value": 78.0},
+            {"indicator_id": ICPC, "geography": "England", "period_end": date(2025, 3, 31), "value": 79.5},
+        ])
+        insert_rows(conn, "alert_silence", [{
+            "silence_id": "s1", "authority": "999", "indicator_id": ICPC, "team": "CP East", "until_date": date(2025, 4, 30),
+            "created_by": "Head of Service", "reason": "Conference room closures", "created_at": datetime(2025, 4, 1, 9, 0),
+        }])
+
+
+@pytest.fixture
+def client(airflow_auth):
+    from csc_monitor.dashboard.app import create_app
+
+    return TestClient(create_app())
+
+
+PAGES = ["/", f"/indicators/{ICPC}", f"/indicators/{ICPC}?team=CP+East&as_at=2025-03-31", "/alerts"]
+CHILD_PAGES = [f"/indicators/{ICPC}/exceptions", f"/indicators/{ICPC}/exceptions.csv?team=CP+East"]
+
+
+def test_every_endpoint_refuses_anonymous_and_forged_requests(warehouse, client):
+    for url in PAGES + CHILD_PAGES:
+        anonymous = client.get(url)
+        assert anonymous.status_code == 401, url
+        assert "Sign in to Airflow" in anonymous.text and "/auth/login?next=http" in anonymous.text and "C1" not in anonymous.text
+        assert client.get(url, headers={"Authorization": "Bearer not-a-token"}).status_code == 403, url
+        assert client.get(url, cookies={"_token": "not-a-token"}).status_code == 403, url
+
+
+def test_every_endpoint_serves_an_authorised_user_by_bearer_or_cookie(warehouse, client, airflow_auth):
+    token = airflow_auth("admin")
+    for url in PAGES + CHILD_PAGES:
+        served = client.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert served.status_code == 200, url
+        assert served.headers["cache-control"] == "no-store" and "default-src 'none'" in served.headers["content-security-policy"]
+        assert client.get(url, cookies={"_token": token}).status_code == 200, url
+
+
+def test_child_level_endpoints_need_their_own_permission(warehouse, client, airflow_auth):
+    viewer = {"Authorization": f"Bearer {airflow_auth('viewer')}"}
+    for url in CHILD_PAGES:
+        refused = client.get(url, headers=viewer)
+        assert refused.status_code == 403 and "csc_children" in refused.text and "C1" not in refused.text
+    page = client.get(f"/indicators/{ICPC}", headers=viewer)
+    assert page.status_code == 200 and "exceptions-link" not in page.text
+    op = client.get(f"/indicators/{ICPC}", headers={"Authorization": f"Bearer {airflow_auth('op')}"})
+    assert 'id="exceptions-link"' in op.text
+
+
+def test_overview_shows_figure_status_change_caveat_and_comparator(warehouse, client, airflow_auth):
+    page = client.get("/", headers={"Authorization": f"Bearer {airflow_auth('viewer')}"}).text
+    assert '<td class="num value">80.0%</td>' in page
+    assert "8 of 10; 1 overdue" in page
+    assert "status-warning" in page and ">warning<" in page        # 80 is under the warning line (85), above critical (70)
+    assert "+5.0 points (better)" in page                         # 75.0% in February
+    assert "Data caveat: cin_census.s47_start_not_after_referral (3 rows)" in page
+    assert "child_ids_unique" not in page                          # passed rules and critical rules are no caveat
+    assert "England 79.5% (2025-03-31)" in page and '<svg class="sparkline"' in page
+    assert '<meta name="viewport"' in page and 'lang="en-GB"' in page
+
+
+def test_indicator_page_trend_definition_and_team_filter(warehouse, client, airflow_auth):
+    headers = {"Authorization": f"Bearer {airflow_auth('viewer')}"}
+    page = client.get(f"/indicators/{ICPC}", headers=headers).text
+    assert page.count('data-geography="England"') == 1                # one step line, at 78.0 then 79.5
+    assert page.count('class="point"') == 3 and 'data-threshold="warning"' in page and 'data-threshold="critical"' in page
+    assert "strategy discussion that initiated the section 47 enquiry" in page and "Statutory or local compliance" in page
+    assert all(name in page for name in ("Eve Morris", "Sam Patel", "Ola Reed"))
+    west = client.get(f"/indicators/{ICPC}?as_at=2025-03-31&team=CP+West", headers=headers).text
+    workers = west.split('id="workers"')[1]
+    assert "Ola Reed" in workers and "Eve Morris" not in workers and "Sam Patel" not in workers
+    assert '<span class="value">75.0%</span> (3 of 4' in west       # the team's own figure heads the page
+    assert client.get("/indicators/no_such_indicator", headers=headers).status_code == 404
+    assert client.get(f"/indicators/{ICPC}?as_at=2020-01-31", headers=headers).status_code == 404
+
+
+def test_exceptions_csv_is_exactly_the_children_not_meeting_the_standard(warehouse, client, airflow_auth):
+    headers = {"Authorization": f"Bearer {airflow_auth('op')}"}
+    east = client.get(f"/indicators/{ICPC}/exceptions.csv?team=CP+East", headers=headers)
+    assert east.headers["content-type"].startswith("text/csv")
+    assert east.text == (
+        "child_id,status,team,worker,start_date,end_date,elapsed,late_by\n"
+        "C2,overdue,CP East,Eve Morris,2025-01-06,,21,6\n"
+        "C1,not_met,CP East,Eve Morris,2025-01-06,2025-01-31,19,4\n"
+    )
+    every_team = client.get(f"/indicators/{ICPC}/exceptions.csv", headers=headers).text.splitlines()
+    assert [line.split(",")[0] for line in every_team[1:]] == ["C2", "C1", "C3"]
+    page = client.get(f"/indicators/{ICPC}/exceptions?team=CP+West", headers=headers).text
+    assert "1 child." in page and "C3" in page and "C1" not in page
+
+
+def test_alert_history_reads_the_outbox_state_and_silences(warehouse, client, airflow_auth):
+    page = client.get("/alerts", headers={"Authorization": f"Bearer {airflow_auth('viewer')}"}).text
+    events = page.split('id="alert-events"')[1]
+    assert events.index("<td>resolved</td>") < events.index("<td>fired or repeated</td>")       # newest first
+    assert f'href="/indicators/{ICPC}?as_at=2025-03-31">Initial child protection' in events
+    assert "Resolved: ICPCs in CP West 75.0% (3 of 4)" in events and "waiting" in events and "2025-03-01 06:01" in events
+    states = page.split('id="alert-states"')[1].split("</table>")[0]
+    assert "<td>whole authority</td><td>firing</td><td>warning</td><td>2025-02-28</td>" in states
+    silences = page.split('id="alert-silences"')[1].split("</table>")[0]
+    assert "<td>CP East</td>" in silences and "2025-04-30" in silences and "Conference room closures" in silences
+
+
+def test_indicator_url_for_slack():
+    assert indicator_url("https://airflow.example.org/", ICPC, date(2025, 3, 31), "CP East") == (
+        "https://airflow.example.org/csc/indicators/icpc_within_15_working_days?as_at=2025-03-31&team=CP+East")
+    assert indicator_url("http://localhost:8080", ICPC, date(2025, 3, 31)).endswith(f"/csc/indicators/{ICPC}?as_at=2025-03-31")
+
+
+@pytest.fixture
+def plugins_folder(monkeypatch):
+    """Airflow's plugin caches, pointed at this repository's plugins/ and cleared before and after."""
+    from airflow import plugins_manager
+    from airflow import settings as airflow_settings
+
+    caches = (plugins_manager._get_plugins, plugins_manager.get_fastapi_plugins, plugins_manager._get_ui_plugins)
+    monkeypatch.setattr(airflow_settings, "PLUGINS_FOLDER", str(PROJECT / "plugins"))
+    for cache in caches:
+        cache.cache_clear()
+    yield plugins_manager
+    for cache in caches:
+        cache.cache_clear()
+
+
+def test_plugins_manager_mounts_the_app_under_csc_and_adds_a_nav_entry(plugins_folder):
+    apps, _ = plugins_folder.get_fastapi_plugins()
+    views, _ = plugins_folder._get_ui_plugins()
+    assert [(a["url_prefix"], a["name"]) for a in apps] == [("/csc", "CSC performance dashboard")]
+    assert views == [{"name": "CSC performance", "href": "csc/", "destination": "nav", "url_route": "csc-performance"}]
+
+
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)  # the queries are covered on both engines above
+def test_the_api_servers_own_app_serves_the_dashboard_behind_its_login(warehouse, plugins_folder, airflow_auth):
+    from airflow.api_fastapi.app import create_app as create_api_server_app
+
+    api_server = TestClient(create_api_server_app(apps="core"))
+    assert api_server.get("/csc/").status_code == 401
+    page = api_server.get("/csc/", cookies={"_token": airflow_auth("viewer")})
+    assert page.status_code == 200 and '<td class="num value">80.0%</td>' in page.text
+    assert f'href="/csc/indicators/{ICPC}"' in page.text          # links carry the mount point
+    assert api_server.get(f"/csc/indicators/{ICPC}/exceptions.csv", cookies={"_token": airflow_auth("viewer")}).status_code == 403

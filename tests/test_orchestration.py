@@ -1,0 +1,145 @@
+"""The Airflow task functions without Airflow: operational alerts, the deadline check, and a re-run after failure."""
+
+from datetime import date, datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import text
+
+from csc_monitor import orchestration, pipeline
+from csc_monitor.config import load_settings
+from csc_monitor.generate import generate
+from tests.support.fake_slack import FakeSlack
+
+AS_AT = date(2025, 3, 31)
+RUN_ID = "scheduled__2025-04-01T00:30:00+00:00"
+
+
+def context(task_id="compute_indicator", map_index=-1, run_type="scheduled", error=None):
+    """What Airflow hands a task or a failure callback, reduced to what orchestration reads."""
+    logical = datetime(2025, 4, 1, 0, 30, tzinfo=timezone.utc)
+    return {
+        "params": {}, "logical_date": logical, "run_id": RUN_ID, "exception": error,
+        "dag_run": SimpleNamespace(run_type=run_type, run_after=logical),
+        "dag": SimpleNamespace(dag_id="csc_nightly"), "ti": SimpleNamespace(task_id=task_id, map_index=map_index),
+    }
+
+
+@pytest.fixture
+def slack_env(settings, monkeypatch):
+    with FakeSlack() as slack:
+        for name, value in {"CSC_MONITOR_WAREHOUSE_URL": settings.warehouse_url, "CSC_MONITOR_DATA_DIR": str(settings.data_dir),
+                            "CSC_MONITOR_LANDING_DIR": str(settings.landing_dir), "SLACK_BOT_TOKEN": "xoxb-test",
+                            "SLACK_API_BASE_URL": slack.base_url, "CSC_MONITOR_RUN_LINK_BASE": "https://airflow.example/"}.items():
+            monkeypatch.setenv(name, value)
+        yield slack
+
+
+def test_failed_task_posts_once_to_the_operations_channel(settings, engine, slack_env):
+    failure = context(map_index=4, error=RuntimeError("child C001000042 broke the query"))
+    orchestration.task_failed(failure)
+    orchestration.task_failed(failure)  # a retried callback
+    (post,) = slack_env.calls("chat.postMessage")
+    assert post["channel"] == "#csc-operations"
+    link = "https://airflow.example/dags/csc_nightly/runs/scheduled__2025-04-01T00%3A30%3A00%2B00%3A00"
+    assert post["text"] == f"csc-monitor: task compute_indicator[4] failed in csc_nightly for as-at 2025-03-31 ({link})"
+    assert "C001000042" not in str(post) and "RuntimeError" in str(post["blocks"])
+    assert post["metadata"]["event_payload"]["delivery_key"] == f"ops|task_failed|csc_nightly|{RUN_ID}|compute_indicator|4"
+
+
+def test_deadline_check_alerts_once_until_published(settings, engine, slack_env):
+    check = context(task_id="check_published")
+    assert orchestration.deadline_check_task(check) is False
+    assert orchestration.deadline_check_task(check) is False
+    (post,) = slack_env.calls("chat.postMessage")
+    assert (post["channel"], post["text"]) == (
+        "#csc-operations", "csc-monitor: figures as at 2025-03-31 were not published by 07:00 (https://airflow.example/dags/csc_nightly)")
+    pipeline.record_run(engine, RUN_ID, AS_AT, "scheduled", "published", "999")
+    assert orchestration.deadline_check_task(check) is True
+
+
+def _run_nightly(failing: str | None, patch) -> None:
+    """The DAG's task order; `failing` fails its first compute, then Airflow's failure callback and a cleared re-run."""
+    for step in ("ingest_task", "start_task", "validate_task"):
+        getattr(orchestration, step)(context(step))
+    compute, failed = pipeline.compute, []
+
+    def flaky(settings, dates, run_id, ids=None):
+        if ids == [failing] and not failed:
+            failed.append(failing)
+            raise RuntimeError("warehouse connection lost")
+        return compute(settings, dates, run_id, ids)
+
+    patch.setattr(pipeline, "compute", flaky)
+    ids = orchestration.indicator_ids_task(context())
+    for index, indicator in enumerate(ids):
+        try:
+            orchestration.compute_task(context(map_index=index), indicator)
+        except RuntimeError as error:
+            orchestration.task_failed(context(map_index=index, error=error))
+    orchestration.alert_task(context("send_alerts"))
+    if failed:  # the operator clears the failed task (and alerts) for the same run
+        orchestration.compute_task(context(map_index=ids.index(failing)), failing)
+        orchestration.alert_task(context("send_alerts"))
+
+
+def _snapshot(url: str):
+    engine = pipeline.warehouse(load_settings(warehouse_url=url))
+    with engine.connect() as conn:
+        results = conn.execute(text("SELECT indicator_id, as_at, scope_type, scope, numerator, denominator, value, overdue, run_id "
+                                    "FROM indicator_result ORDER BY 1, 2, 3, 4")).all()
+        messages = conn.execute(text("SELECT delivery_key, channel, thread_key, text, blocks_json FROM slack_outbox "
+                                     "WHERE channel <> '#csc-operations' ORDER BY delivery_key")).all()
+    return results, messages
+
+
+@pytest.fixture(scope="module")
+def clean_and_rerun(tmp_path_factory):
+    """The same night twice: cleanly, and with one indicator failing then re-run (as the operator would clear it)."""
+    tmp_path = tmp_path_factory.mktemp("rerun")
+    snapshots, slack_posts = [], []
+    for name, failing in (("clean", None), ("failed", "icpc_within_15_working_days")):
+        url = f"duckdb:///{tmp_path / name / 'wh.duckdb'}"
+        with FakeSlack() as slack, pytest.MonkeyPatch.context() as patch:
+            for key, value in {"CSC_MONITOR_WAREHOUSE_URL": url, "CSC_MONITOR_DATA_DIR": str(tmp_path / name),
+                               "CSC_MONITOR_LANDING_DIR": str(tmp_path / name / "landing"), "SLACK_BOT_TOKEN": "xoxb-test",
+                               "SLACK_API_BASE_URL": slack.base_url}.items():
+                patch.setenv(key, value)
+            generate(tmp_path / name / "landing", children=150, seed=8, reference_date=AS_AT)
+            _run_nightly(failing, patch)
+            snapshots.append(_snapshot(url))
+            slack_posts.append(sorted((p["channel"], p["text"]) for p in slack.calls("chat.postMessage")))
+    return snapshots, slack_posts
+
+
+def test_rerun_after_a_failed_indicator_leaves_the_clean_figures_and_one_operational_alert(clean_and_rerun):
+    ((clean_results, clean_messages), (rerun_results, rerun_messages)), (clean_posts, rerun_posts) = clean_and_rerun
+    assert rerun_results == clean_results
+    index = orchestration.indicator_ids_task({}).index("icpc_within_15_working_days")
+    ops = [text.split(" (")[0] for channel, text in rerun_posts if channel == "#csc-operations"]
+    assert ops == [f"csc-monitor: task compute_indicator[{index}] failed in csc_nightly for as-at 2025-03-31"]
+    assert not [p for p in clean_posts if p[0] == "#csc-operations"]
+
+
+def _told(messages) -> list[str]:
+    """Every alert item told in tonight's digests (a digest's fallback text lists them after its heading)."""
+    return sorted(item for m in messages if m.delivery_key.startswith("digest|") for item in m.text.split(": ", 1)[1].split(" | "))
+
+
+def test_rerun_after_a_failed_indicator_tells_managers_every_breach_a_clean_run_tells(clean_and_rerun):
+    """The completed indicator's breaches arrive in a second digest for the date; nothing is lost, nothing repeated."""
+    ((_, clean_messages), (_, rerun_messages)), _ = clean_and_rerun
+    assert _told(rerun_messages) == _told(clean_messages) != []
+    assert [m.delivery_key for m in rerun_messages if not m.delivery_key.startswith("digest|")] == \
+        [m.delivery_key for m in clean_messages if not m.delivery_key.startswith("digest|")]
+
+
+def test_task_settings_come_from_airflow_connections_and_variables_before_the_environment(monkeypatch):
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", "duckdb:///from-env.duckdb")
+    assert orchestration.task_settings().warehouse_url == "duckdb:///from-env.duckdb"
+    monkeypatch.setenv("AIRFLOW_CONN_CSC_WAREHOUSE", "postgresql://csc:s3cret@postgres:5432/warehouse")
+    monkeypatch.setenv("AIRFLOW_CONN_SLACK_API_DEFAULT", '{"conn_type": "slack", "password": "xoxb-1", "extra": {"base_url": "http://slack.local/api/"}}')
+    monkeypatch.setenv("AIRFLOW_VAR_CSC_LANDING_DIR", "/srv/drop")
+    settings = orchestration.task_settings()
+    assert settings.warehouse_url == "postgresql+psycopg2://csc:s3cret@postgres:5432/warehouse"
+    assert (settings.slack_token, settings.slack_base_url, str(settings.landing_dir)) == ("xoxb-1", "http://slack.local/api/", "/srv/drop")

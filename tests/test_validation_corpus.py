@@ -1,0 +1,302 @@
+"""A corpus of bad inputs: for each, the exact rules that fire, their severity, and what happens to the figures.
+
+One generated authority per engine is ingested and published once (module fixture); each case
+works on its own copy. Critical cases must leave the published figures exactly as they were (and
+mark them stale); warning cases publish, with quarantined rows moved out of the fact table.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Callable
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import text
+
+from csc_monitor import pipeline
+from csc_monitor.config import load_settings
+from csc_monitor.generate import generate
+from csc_monitor.validation.caveats import caveats_for
+
+AS_AT = date(2025, 3, 31)
+GOOD_RUN = "good-run"
+
+
+def _published(engine):
+    with engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT indicator_id, as_at, scope_type, scope, numerator, denominator, overdue, run_id FROM indicator_result ORDER BY 1, 2, 3, 4"
+        )).all()
+
+
+def _settings(url, folder):
+    return load_settings(warehouse_url=url, data_dir=folder / "data", landing_dir=folder / "landing",
+                         slack_token=None, slack_base_url=None, authority="999", data_docs=False)
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def base(request, tmp_path_factory):
+    """A clean generated authority, ingested, validated and published once per engine."""
+    folder = tmp_path_factory.mktemp(f"base-{request.param}")
+    if request.param == "duckdb":
+        url = f"duckdb:///{folder / 'warehouse.duckdb'}"
+    else:
+        database = request.getfixturevalue("postgres_database")
+        schema = f"b_{uuid.uuid4().hex[:10]}"
+        with sa.create_engine(database).begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        url = f"{database}?options=-csearch_path%3D{schema}"
+    settings = _settings(url, folder)
+    generate(settings.landing_dir, children=120, seed=3, reference_date=AS_AT, truth_path=folder / "truth.json")
+    pipeline.ingest(settings)
+    outcome = pipeline.run(settings, AS_AT, GOOD_RUN, send=False)
+    engine = pipeline.warehouse(settings)
+    if request.param == "duckdb":
+        with engine.begin() as conn:
+            conn.execute(text("CHECKPOINT"))
+    return {"kind": request.param, "url": url, "folder": folder, "outcome": outcome, "published": _published(engine),
+            "archive": settings.archive_dir}
+
+
+@pytest.fixture
+def case_settings(base, tmp_path):
+    """A copy of the base warehouse for one case."""
+    if base["kind"] == "duckdb":
+        shutil.copy(base["folder"] / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+        url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    else:
+        database, base_schema = base["url"].split("?options=-csearch_path%3D")
+        schema = f"c_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(database)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+            tables = conn.execute(text(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = :s AND table_type = 'BASE TABLE'"
+            ), {"s": base_schema}).scalars().all()
+            for table in tables:
+                conn.execute(text(f"CREATE TABLE {schema}.{table} AS SELECT * FROM {base_schema}.{table}"))
+        admin.dispose()
+        url = f"{database}?options=-csearch_path%3D{schema}"
+    settings = _settings(url, tmp_path)
+    yield settings
+    pipeline.warehouse(settings).dispose()  # one engine per case URL: release its connections
+
+
+# --- mutations ---------------------------------------------------------------------------------
+
+def _row(conn, sql: str) -> dict:
+    row = conn.execute(text(sql)).mappings().first()
+    assert row is not None, sql
+    return dict(row)
+
+
+def _update(conn, table: str, row: dict, **values) -> None:
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    conn.execute(text(f"UPDATE {table} SET {sets} WHERE source_file = :sf AND source_ref = :sr"),
+                 {**values, "sf": row["source_file"], "sr": row["source_ref"]})
+
+
+def _duplicate(table: str, new_ref: bool = False):
+    def mutate(conn):
+        row = _row(conn, f"SELECT * FROM {table} ORDER BY source_ref LIMIT 1")
+        if new_ref:
+            row["source_ref"] = "row 9999"
+        conn.execute(text(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row)
+    return mutate
+
+
+def _set(table: str, where: str, **changes: Callable[[dict], object]):
+    """Change one row (the first by source_ref matching `where`); each change is computed from the row."""
+    def mutate(conn):
+        row = _row(conn, f"SELECT * FROM {table} WHERE {where} ORDER BY source_ref LIMIT 1")
+        _update(conn, table, row, **{k: f(row) for k, f in changes.items()})
+    return mutate
+
+
+def _shrink(table: str, keep_percent: int):
+    def mutate(conn):
+        refs = conn.execute(text(f"SELECT source_ref FROM {table} ORDER BY source_ref")).scalars().all()
+        for ref in refs[len(refs) * keep_percent // 100:]:
+            conn.execute(text(f"DELETE FROM {table} WHERE source_ref = :r"), {"r": ref})
+    return mutate
+
+
+def _swap_day_month(value: date) -> date:
+    return date(value.year, value.day, value.month)
+
+
+def _icpc_swapped_before_strategy(conn):
+    """An ICPC date keyed with day and month swapped, landing before its strategy discussion."""
+    rows = conn.execute(text("SELECT * FROM section47_enquiry WHERE icpc_date IS NOT NULL ORDER BY source_ref")).mappings().all()
+    row = next(r for r in rows if r["icpc_date"].day <= 12 and _swap_day_month(r["icpc_date"]) < r["strategy_discussion_date"])
+    _update(conn, "section47_enquiry", row, icpc_date=_swap_day_month(row["icpc_date"]))
+
+
+def _referral_swapped_into_future(conn):
+    """A referral date with day and month swapped that lands after the extract date."""
+    rows = conn.execute(text("SELECT * FROM referral WHERE closure_date IS NULL ORDER BY source_ref")).mappings().all()
+    row = next(r for r in rows if r["referral_date"].day <= 12 and _swap_day_month(r["referral_date"]) > AS_AT)
+    _update(conn, "referral", row, referral_date=_swap_day_month(row["referral_date"]))
+
+
+def _overlapping_allocations(conn):
+    """A child's first allocation is extended 5 days past the start of the next one."""
+    row = _row(conn, "SELECT a.* FROM allocation a JOIN allocation b ON b.child_id = a.child_id AND b.start_date = a.end_date + 1 "
+                     "ORDER BY a.source_ref LIMIT 1")
+    _update(conn, "allocation", row, end_date=row["end_date"] + timedelta(days=6))
+
+
+def _overlapping_care_episodes(conn):
+    """A child's episode is extended 10 days past the start of the next one (903 DEC keyed wrongly)."""
+    row = _row(conn, "SELECT a.* FROM care_episode a JOIN care_episode b ON b.child_id = a.child_id AND b.start_date = a.end_date "
+                     "ORDER BY a.source_ref LIMIT 1")
+    _update(conn, "care_episode", row, end_date=row["end_date"] + timedelta(days=10))
+
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    mutate: Callable
+    failing: dict[str, tuple[str, int]]  # suite.rule -> (severity, rows failing)
+    quarantined: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+CASES = [
+    Case("duplicated child", _duplicate("child"), {"child.child_key_unique": ("critical", 2)}),
+    Case("overlapping care episodes", _overlapping_care_episodes, {"care_episode.care_episodes_do_not_overlap": ("warning", 2)}, quarantined=2),
+    Case("duplicated care episode", _duplicate("care_episode"), {"care_episode.episode_key_unique": ("critical", 2)}),
+    Case("duplicated enquiry", _duplicate("section47_enquiry"), {"section47_enquiry.enquiry_key_unique": ("critical", 2)}),
+    Case("duplicated referral", _duplicate("referral"), {"referral.referral_key_unique": ("critical", 2)}),
+    Case("duplicated assessment", _duplicate("assessment"), {"assessment.assessment_key_unique": ("critical", 2)}),
+    Case("duplicated plan", _duplicate("cp_plan"), {"cp_plan.cp_plan_key_unique": ("critical", 2)}),
+    Case("duplicated review", _duplicate("cp_review"), {"cp_review.cp_review_key_unique": ("critical", 2)}),
+    Case("duplicated allocation line", _duplicate("allocation", new_ref=True),
+         {"allocation.allocation_key_unique": ("critical", 2), "allocation.allocations_do_not_overlap": ("warning", 2)}, quarantined=2),
+    Case("ICPC before strategy discussion", _set("section47_enquiry", "icpc_date IS NOT NULL", icpc_date=lambda r: r["strategy_discussion_date"] - 3 * DAY),
+         {"section47_enquiry.icpc_not_before_strategy_discussion": ("critical", 1)}),
+    Case("ICPC date with day and month swapped", _icpc_swapped_before_strategy,
+         {"section47_enquiry.icpc_not_before_strategy_discussion": ("critical", 1)}),
+    Case("future strategy discussion", _set("section47_enquiry", "icpc_date IS NULL", strategy_discussion_date=lambda r: AS_AT + 10 * DAY),
+         {"section47_enquiry.strategy_discussion_date_in_range": ("critical", 1)}),
+    Case("strategy discussion before the calendar", _set("section47_enquiry", "icpc_date IS NULL", strategy_discussion_date=lambda r: date(2009, 6, 1)),
+         {"section47_enquiry.strategy_discussion_date_in_range": ("critical", 1)}),
+    Case("future ICPC", _set("section47_enquiry", "icpc_date IS NOT NULL", icpc_date=lambda r: AS_AT + 2 * DAY),
+         {"section47_enquiry.icpc_date_not_after_reference_date": ("critical", 1)}),
+    Case("ICPC target before the calendar", _set("section47_enquiry", "icpc_target_date IS NOT NULL", icpc_target_date=lambda r: date(2009, 1, 5)),
+         {"section47_enquiry.icpc_target_date_in_calendar": ("warning", 1)}),
+    Case("enquiries collapsed to a third", _shrink("section47_enquiry", 33), {"section47_enquiry.volume_within_band": ("critical", None)}),
+    Case("allocations emptied", _shrink("allocation", 0), {"allocation.volume_within_band": ("critical", None)}),
+    Case("children halved and a bit", _shrink("child", 45), {"child.volume_within_band": ("critical", None)}),
+    Case("overlapping allocations", _overlapping_allocations, {"allocation.allocations_do_not_overlap": ("warning", 2)}, quarantined=2),
+    Case("allocation ending before it starts", _set("allocation", "end_date IS NOT NULL", end_date=lambda r: r["start_date"] - DAY),
+         {"allocation.allocation_end_not_before_start": ("warning", 1)}, quarantined=1),
+    Case("referral date with day and month swapped into the future", _referral_swapped_into_future,
+         {"referral.referral_date_not_after_reference_date": ("warning", 1)}, quarantined=1),
+    Case("unknown referral source", _set("referral", "1 = 1", referral_source=lambda r: "1Z"), {"referral.referral_source_in_code_list": ("warning", 1)}),
+    Case("unknown primary need", _set("referral", "1 = 1", primary_need=lambda r: "N11"), {"referral.primary_need_in_code_list": ("warning", 1)}),
+    Case("unknown closure reason", _set("referral", "closure_reason IS NOT NULL", closure_reason=lambda r: "RC99"),
+         {"referral.closure_reason_in_code_list": ("warning", 1)}),
+    Case("unknown category of abuse", _set("cp_plan", "1 = 1", initial_category=lambda r: "NEGLECT"), {"cp_plan.initial_category_in_code_list": ("warning", 1)}),
+    Case("unknown latest category", _set("cp_plan", "1 = 1", latest_category=lambda r: "XXX"), {"cp_plan.latest_category_in_code_list": ("warning", 1)}),
+    Case("unknown ethnicity", _set("child", "1 = 1", ethnicity=lambda r: "ZZZZ"), {"child.ethnicity_in_code_list": ("warning", 1)}),
+    Case("unknown sex", _set("child", "1 = 1", sex=lambda r: "X"), {"child.sex_in_code_list": ("warning", 1)}),
+    Case("future date of birth", _set("child", "1 = 1", birth_date=lambda r: date(2026, 1, 1)),
+         {"child.birth_date_not_after_reference_date": ("warning", 1)}, quarantined=1),
+    Case("death before birth", _set("child", "1 = 1", death_date=lambda r: r["birth_date"] - DAY), {"child.death_not_before_birth": ("warning", 1)}, quarantined=1),
+    Case("referral before birth", lambda conn: conn.execute(text(
+        "UPDATE child SET birth_date = (SELECT MIN(r.referral_date) + 1 FROM referral r WHERE r.child_id = child.child_id) "
+        "WHERE child_id = (SELECT MIN(child_id) FROM child)")),
+         {"referral.referral_not_before_birth": ("warning", 1)}, quarantined=1),
+    Case("episode closed before referral", _set("referral", "closure_date IS NOT NULL", closure_date=lambda r: r["referral_date"] - DAY),
+         {"referral.closure_not_before_referral": ("warning", 1)}, quarantined=1),
+    Case("assessment before referral", _set("assessment", "1 = 1", start_date=lambda r: r["referral_date"] - 2 * DAY),
+         {"assessment.assessment_not_before_referral": ("warning", 1)}, quarantined=1),
+    Case("assessment authorised before it started", _set("assessment", "authorisation_date IS NOT NULL", authorisation_date=lambda r: r["start_date"] - DAY),
+         {"assessment.authorisation_not_before_start": ("warning", 1)}, quarantined=1),
+    Case("future authorisation", _set("assessment", "authorisation_date IS NOT NULL", authorisation_date=lambda r: AS_AT + 30 * DAY),
+         {"assessment.authorisation_not_after_reference_date": ("warning", 1)}, quarantined=1),
+    Case("plan ending before it starts", _set("cp_plan", "end_date IS NOT NULL", end_date=lambda r: r["start_date"] - 10 * DAY),
+         {"cp_plan.plan_end_not_before_start": ("warning", 1)}, quarantined=1),
+    Case("future plan end", _set("cp_plan", "end_date IS NOT NULL", end_date=lambda r: AS_AT + 5 * DAY),
+         {"cp_plan.plan_end_not_after_reference_date": ("warning", 1)}, quarantined=1),
+    Case("review before its plan", _set("cp_review", "1 = 1", review_date=lambda r: r["plan_start_date"] - DAY),
+         {"cp_review.review_not_before_plan_start": ("warning", 1)}, quarantined=1),
+    Case("future review", _set("cp_review", "1 = 1", review_date=lambda r: AS_AT + DAY),
+         {"cp_review.review_date_not_after_reference_date": ("warning", 1)}, quarantined=1),
+]
+
+
+def test_a_clean_generated_authority_passes_every_suite(base):
+    outcome = base["outcome"]
+    assert [r for r in outcome.results if not r.success] == []
+    assert {r.suite for r in outcome.results} == {
+        "allocation", "assessment", "child", "cp_plan", "cp_review", "indicator_result", "referral", "section47_enquiry",
+        "care_episode", "la_review", "visit", "review_event", "health_check"}
+    assert base["published"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_fires_exactly_its_rule(case, case_settings, base):
+    engine = pipeline.warehouse(case_settings)
+    with engine.begin() as conn:
+        case.mutate(conn)
+    critical = any(severity == "critical" for severity, _ in case.failing.values())
+    if critical:
+        with pytest.raises(pipeline.ValidationFailed) as failure:
+            pipeline.run(case_settings, AS_AT, "bad-run", send=False)
+        outcome = failure.value.outcome
+    else:
+        outcome = pipeline.run(case_settings, AS_AT, "bad-run", send=False)
+
+    failing = {f"{r.suite}.{r.rule}": (r.severity, r.failing_rows) for r in outcome.results if not r.success}
+    expected = {rule: (severity, failing[rule][1] if rows is None and rule in failing else rows) for rule, (severity, rows) in case.failing.items()}
+    assert failing == expected
+    assert sum(r.quarantined for r in outcome.results) == case.quarantined
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM quarantine WHERE run_id = 'bad-run'")).scalar_one() == case.quarantined
+        stale_since = conn.execute(text("SELECT stale_since FROM result_staleness WHERE run_id = :r"), {"r": GOOD_RUN}).scalar_one()
+    if critical:
+        assert _published(engine) == base["published"]
+        assert stale_since is not None
+    else:
+        assert {r.run_id for r in _published(engine)} == {"bad-run"} and stale_since is None
+        assert caveats_for(engine, "bad-run")[: len(case.failing)] == [f"{rule}: {rows} rows failing" for rule, (_, rows) in sorted(case.failing.items())]
+
+
+def _census(base) -> str:
+    return next(base["archive"].glob("*cin_census_999_2025.xml")).read_text()
+
+
+FILE_CASES = [
+    ("empty census", "cin_census_empty.xml", lambda census: "", "cin_census_empty.xml: whole file: file is empty"),
+    ("truncated census", "cin_census_truncated.xml", lambda census: census[: len(census) // 2],
+     "cin_census_truncated.xml: line 1543, column 12: not well-formed XML: Couldn't find end of Start Tag Chil line 1543"),
+    ("unknown referral source in the file", "cin_census_code.xml", lambda census: census.replace("<ReferralSource>", "<ReferralSource>Z", 1),
+     "cin_census_code.xml: line 30 (/Message/Children/Child[1]/CINdetails/ReferralSource): Element 'ReferralSource': [facet 'enumeration'] "
+     "The value 'Z2A' is not an element of the set {'1A', '1B', '1C', '1D', '2A', '2B', '3A', '3B', '3C', '3D', '3E', '3F', '4', '5A', "
+     "'5B', '5C', '5D', '6', '7', '8', '9', '10'}."),
+    ("day and month swapped into month 30", "cin_census_swapped.xml",
+     lambda census: re.sub(r"<CINreferralDate>(\d{4})-(\d{2})-(1[3-9]|2\d|3[01])<", r"<CINreferralDate>\1-\3-\2<", census, count=1),
+     "cin_census_swapped.xml: line 29 (/Message/Children/Child[1]/CINdetails/CINreferralDate): "
+     "Element 'CINreferralDate': '2024-30-05' is not a valid value of the atomic type 'xs:date'."),
+]
+
+
+@pytest.mark.parametrize("name,file_name,corrupt,expected", FILE_CASES, ids=[c[0] for c in FILE_CASES])
+def test_bad_file_is_rejected_and_figures_stay(name, file_name, corrupt, expected, case_settings, base):
+    """Rejected at ingest (XSD or XML rule, file and line named); nothing loads, the figures stay."""
+    case_settings.landing_dir.mkdir(parents=True, exist_ok=True)
+    (case_settings.landing_dir / file_name).write_text(corrupt(_census(base)))
+    assert [str(e) for e in pipeline.ingest(case_settings).rejected] == [expected]
+    pipeline.run(case_settings, AS_AT, "after-bad-file", send=False)
+    engine = pipeline.warehouse(case_settings)
+    assert [r[:7] for r in _published(engine)] == [r[:7] for r in base["published"]]
