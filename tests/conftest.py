@@ -29,7 +29,21 @@ for leaked in ("SLACK_BOT_TOKEN", "SLACK_API_BASE_URL", "CSC_MONITOR_WAREHOUSE_U
 import sqlalchemy as sa  # noqa: E402
 
 from csc_monitor.config import load_settings  # noqa: E402
+from csc_monitor.process import exit_quietly  # noqa: E402
 from csc_monitor.warehouse import ensure_schema, make_engine  # noqa: E402
+
+_exit_status: dict[str, int] = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status["code"] = int(exitstatus)
+
+
+def pytest_unconfigure(config):
+    """End after pytest's summary line, before the interpreter teardown that duckdb 2.0 fills with false leak reports."""
+    if "code" in _exit_status:
+        exit_quietly(_exit_status["code"])
+
 
 POSTGRES_SERVER = os.environ.get("CSC_MONITOR_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 

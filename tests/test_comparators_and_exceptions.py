@@ -77,3 +77,15 @@ def test_results_json_lists_every_indicator_with_version_and_comparator(settings
     assert {k: row[k] for k in ("indicator_id", "version", "scope", "numerator", "denominator", "value", "overdue", "comparator", "method")} == {
         "indicator_id": "icpc_within_15_working_days", "version": 1, "scope": "all", "numerator": 1, "denominator": 2,
         "value": 50.0, "overdue": 1, "comparator": {"england": 78.5}, "method": "cin_census"}
+
+
+def test_results_table_shows_each_value_in_its_unit(settings, engine, monkeypatch, capsys):
+    from csc_monitor import cli
+
+    _computed(engine)
+    compute_all(engine, load_definitions(["referrals_rate"]), AUTHORITY, "run-rate", [date(2025, 3, 31)])
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
+    assert cli.main(["results", "--as-at", "2025-03-31"]) == 0
+    lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
+    assert lines["icpc_within_15_working_days"][2:6] == ["1", "2", "50.0%", "1"]
+    assert lines["referrals_rate"][2:5] == ["3", "3", "0.8/10k"]  # 3 referrals per 40,000 children

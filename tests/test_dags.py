@@ -63,7 +63,8 @@ def test_nightly_is_scheduled_by_time_or_by_a_watched_asset_per_export_kind(dagb
     assert type(timetable).__name__ == "AssetOrTimeSchedule"
     assert (timetable.timetable.expression, str(timetable.timetable.timezone)) == ("30 1 * * *", "Europe/London")
     assets = {asset.name: asset for asset in dag.timetable.asset_condition.objects}
-    assert set(assets) == {"csc_export_cin_census", "csc_export_allocations"} == {f"csc_export_{k}" for k in EXPORT_KINDS}
+    assert set(assets) == {"csc_export_cin_census", "csc_export_ssda903", "csc_export_allocations", "csc_export_events",
+                           "csc_export_annex_a"} == {f"csc_export_{k}" for k in EXPORT_KINDS}
     for name, asset in assets.items():
         (watcher,) = asset.watchers
         assert isinstance(watcher.trigger, LandedExportTrigger) and f"csc_export_{watcher.trigger.kind}" == name

@@ -175,3 +175,16 @@ def test_without_a_token_messages_go_to_the_local_outbox_file(settings, breachin
     (record,) = [json.loads(line) for line in settings.outbox_file.read_text().splitlines()]
     assert record["text"] == EXPECTED_TEXT and record["channel"] == CHANNEL
     assert f"[slack -> {CHANNEL}] {EXPECTED_TEXT}" in capsys.readouterr().out
+
+
+def test_each_alert_links_to_its_figure_in_the_dashboard(slack_settings, slack, breaching):
+    settings = replace(slack_settings, dashboard_url="https://airflow.example.org")
+    pipeline.run(settings, AS_AT, "run-1")
+    (post,) = _posts(slack)
+    contexts = [e["text"] for b in post["blocks"] if b["type"] == "context" for e in b["elements"]]
+    links = [c.split("<", 1)[1].split("|", 1)[0] for c in contexts if "dashboard>" in c]
+    assert links == [
+        "https://airflow.example.org/csc/indicators/icpc_within_15_working_days?as_at=2025-03-31",
+        "https://airflow.example.org/csc/indicators/icpc_within_15_working_days?as_at=2025-03-31&team=Team+B",
+        "https://airflow.example.org/csc/indicators/icpc_within_15_working_days?as_at=2025-03-31&team=Team+A",
+    ]

@@ -174,6 +174,7 @@ CASES = [
     Case("duplicated child", _duplicate("child"), {"child.child_key_unique": ("critical", 2)}),
     Case("overlapping care episodes", _overlapping_care_episodes, {"care_episode.care_episodes_do_not_overlap": ("warning", 2)}, quarantined=2),
     Case("duplicated care episode", _duplicate("care_episode"), {"care_episode.episode_key_unique": ("critical", 2)}),
+    Case("duplicated care leaver record", _duplicate("care_leaver_status"), {"care_leaver_status.care_leaver_key_unique": ("critical", 2)}),
     Case("duplicated enquiry", _duplicate("section47_enquiry"), {"section47_enquiry.enquiry_key_unique": ("critical", 2)}),
     Case("duplicated referral", _duplicate("referral"), {"referral.referral_key_unique": ("critical", 2)}),
     Case("duplicated assessment", _duplicate("assessment"), {"assessment.assessment_key_unique": ("critical", 2)}),
@@ -240,7 +241,8 @@ def test_a_clean_generated_authority_passes_every_suite(base):
     assert [r for r in outcome.results if not r.success] == []
     assert {r.suite for r in outcome.results} == {
         "allocation", "assessment", "child", "cp_plan", "cp_review", "indicator_result", "referral", "section47_enquiry",
-        "care_episode", "la_review", "visit", "review_event", "health_check"}
+        "care_episode", "la_review", "visit", "review_event", "health_check", "missing_episode", "return_interview",
+        "care_leaver_status", "adoption", "annex_a_latest"}
     assert base["published"]
 
 

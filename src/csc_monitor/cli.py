@@ -15,8 +15,10 @@ from . import pipeline
 from . import backfill as backfill_cli
 from .alerts import cli as alerts_cli
 from .config import load_settings
+from .process import exit_quietly
 from .comparators import latest_comparators, load_dfe_tidy_csv, load_quoted_figures
 from .generate import generate
+from .indicators.definitions import load_definitions
 from .indicators.exceptions import COLUMNS as EXCEPTION_COLUMNS
 from .indicators.exceptions import exception_rows
 from .validation.runner import ValidationFailed
@@ -101,16 +103,20 @@ def result_rows(as_at: date, scope_type: str = "authority") -> list[dict]:
              "comparator": comparators.get(row["indicator_id"], {})} for row in rows]
 
 
+VALUE_UNITS = {"percentage": "%", "mean_elapsed": " days", "rate_per_10000": "/10k"}
+
+
 def cmd_results(args) -> int:
     rows = result_rows(args.as_at, "all" if getattr(args, "all_scopes", False) else "authority")
     if args.json:
         print(json.dumps([{**r, "as_at": args.as_at.isoformat()} for r in rows], indent=2))
         return 0
-    print(f"{'indicator':<32} {'scope':<28} {'num':>5} {'den':>5} {'value':>7} {'overdue':>7}")
+    units = {d.id: VALUE_UNITS[d.aggregate] for d in load_definitions()}
+    print(f"{'indicator':<48} {'scope':<30} {'num':>6} {'den':>6} {'value':>12} {'overdue':>7}")
     for r in rows:
-        value = "n/a" if r["value"] is None else f"{r['value']:.1f}%"
+        value = "n/a" if r["value"] is None else f"{r['value']:.1f}{units.get(r['indicator_id'], '')}"
         stale = f"  STALE since {r['stale_since']} (a later run failed; these are the last good figures)" if r["stale_since"] else ""
-        print(f"{r['indicator_id']:<32} {r['scope_type'] + ':' + r['scope']:<28} {r['numerator']:>5} {r['denominator']:>5} {value:>7} {r['overdue']:>7}{stale}")
+        print(f"{r['indicator_id']:<48} {r['scope_type'] + ':' + r['scope']:<30} {r['numerator']:>6} {r['denominator']:>6} {value:>12} {r['overdue']:>7}{stale}")
     return 0
 
 
@@ -208,5 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def entry() -> None:
+    """The `csc-monitor` command."""
+    exit_quietly(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -26,6 +26,7 @@ class Settings:
     slack_base_url: str | None
     default_channel: str
     run_link_base: str | None
+    dashboard_url: str | None = None  # the Airflow api-server's public address: alerts link to the dashboard
     ops_channel: str = "#csc-operations"  # operational alerts: failed tasks, missed deadlines
     # validation thresholds an authority may tune (supplied to the suites as $PARAMETERs)
     volume_band_percent: float = 50.0  # a table shrinking by more than this against the last passing run is critical
@@ -64,6 +65,7 @@ def load_settings(**overrides) -> Settings:
         slack_base_url=env.get("SLACK_API_BASE_URL") or None,
         default_channel=env.get("CSC_MONITOR_DEFAULT_CHANNEL", "#csc-performance"),
         run_link_base=env.get("CSC_MONITOR_RUN_LINK_BASE") or None,
+        dashboard_url=env.get("CSC_MONITOR_DASHBOARD_URL") or None,
         ops_channel=env.get("CSC_MONITOR_OPS_CHANNEL", "#csc-operations"),
         volume_band_percent=float(env.get("CSC_MONITOR_VOLUME_BAND_PERCENT", 50)),
         denominator_band_percent=float(env.get("CSC_MONITOR_DENOMINATOR_BAND_PERCENT", 50)),

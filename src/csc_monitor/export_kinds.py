@@ -1,25 +1,21 @@
 """The export kinds that land in the drop folder, one Airflow asset each.
 
-Data, not code: a new export kind is one entry here (its file suffix and, for CSV, the exact header
-of its first line). Recognition here is only cheap enough for the triggerer to route a file to its
-asset; ingest still recognises and validates every file by its full content.
+Only names and file suffixes are here, because the DAG file imports this module at parse time. Which
+kind a CSV is comes from the ingest package's own specifications (the exact columns of each 903 table
+and of each event-level file), imported only when the triggerer routes a file; ingest still
+recognises and validates every file by its full content.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class ExportKind:
-    suffix: str
-    header: tuple[str, ...] | None = None  # exact CSV columns; None: any file with the suffix
-
-
-EXPORT_KINDS: dict[str, ExportKind] = {
-    "cin_census": ExportKind(".xml"),
-    "allocations": ExportKind(".csv", ("child_id", "team", "worker", "start_date", "end_date")),
+EXPORT_KINDS: dict[str, str] = {  # kind -> file suffix
+    "cin_census": ".xml",
+    "ssda903": ".csv",
+    "allocations": ".csv",
+    "events": ".csv",   # visits, reviews, health checks, return interviews, CP visit frequencies
+    "annex_a": ".xlsx",
 }
 
 
@@ -27,13 +23,17 @@ def asset_name(kind: str) -> str:
     return f"csc_export_{kind}"
 
 
-def _header(path: Path) -> tuple[str, ...]:
-    with path.open(encoding="utf-8-sig", errors="replace") as handle:
-        return tuple(column.strip() for column in handle.readline().strip().split(","))
-
-
 def matches(kind: str, path: Path) -> bool:
-    spec = EXPORT_KINDS[kind]
-    if path.suffix.lower() != spec.suffix:
+    if path.suffix.lower() != EXPORT_KINDS[kind]:
         return False
-    return spec.header is None or _header(path) == spec.header
+    if EXPORT_KINDS[kind] != ".csv":
+        return True
+    from .ingest import ssda903
+    from .ingest.csv_contract import read_header
+    from .ingest.events import EVENT_TABLES
+
+    if kind == "ssda903":
+        return ssda903.recognise(path) is not None
+    header = read_header(path)
+    event = next((spec for spec in EVENT_TABLES if spec.header == header), None)
+    return event is not None and (event.kind == "allocations") == (kind == "allocations")

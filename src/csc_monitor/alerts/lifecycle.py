@@ -127,7 +127,7 @@ def evaluate_all(conn: Connection, settings: Settings, as_at: date, run_id: str,
     config = config or alert_config(settings.authority, settings.default_channel)
     if _validation_failed(conn, run_id):
         return []  # a failed data check inhibits figure alerts; it raised its own (queue_validation_alert)
-    authority, limit, links = settings.authority, config.small_number_limit, Links(run_id, settings.run_link_base)
+    authority, limit, links = settings.authority, config.small_number_limit, Links(run_id, settings.run_link_base, settings.dashboard_url)
     queued = _resolve_validation(conn, authority, as_at, config, links)
     digests: dict[str, list[tuple[AlertItem, dict]]] = defaultdict(list)  # channel -> tonight's alerts and their states
     mentions: dict[str, list[str]] = defaultdict(list)
@@ -222,7 +222,7 @@ def queue_validation_alert(conn: Connection, settings: Settings, as_at: date, ru
     queued = []
     if kind:
         key = f"validation|{settings.authority}|{as_at.isoformat()}"
-        message = validation_message(failures, as_at, route.mentions, Links(run_id, settings.run_link_base), config.small_number_limit)
+        message = validation_message(failures, as_at, route.mentions, Links(run_id, settings.run_link_base, settings.dashboard_url), config.small_number_limit)
         queued += [key] if enqueue(conn, key, route.channel, message) else []
         state = {**state, "last_notified_as_at": as_at, "thread_key": state["thread_key"] or key}
     _save(conn, VALIDATION, settings.authority, ALL, "critical", state, route.channel)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..dashboard.links import indicator_url
 from ..indicators.definitions import Definition
 from .config import ALL
 
@@ -49,6 +50,14 @@ class AlertItem:
 class Links:
     run_id: str
     run_link_base: str | None
+    dashboard_url: str | None = None
+
+    def figure(self, indicator_id: str, as_at: date, scope: str) -> str:
+        """The dashboard page of this figure (and team), where the trend, teams and children are."""
+        if not self.dashboard_url:
+            return ""
+        url = indicator_url(self.dashboard_url, indicator_id, as_at, None if scope == ALL else scope)
+        return f" · <{url}|trend, teams and children in the dashboard>"
 
     def run(self) -> str:
         if self.run_link_base:
@@ -114,7 +123,7 @@ def _change_text(item: AlertItem, limit: int) -> str:
     return f"{item.figure.value - before.value:+.1f}{CHANGE_UNITS[aggregate]} since {when.isoformat()} ({value_text(before, limit, aggregate)})"
 
 
-def _item_blocks(item: AlertItem, as_at: date, limit: int) -> list[dict]:
+def _item_blocks(item: AlertItem, as_at: date, limit: int, links: Links) -> list[dict]:
     definition, aggregate = item.definition, aggregate_of(item.definition)
     fields = [
         f"*Value*\n{figure_text(item.figure, limit, aggregate)}",
@@ -141,6 +150,7 @@ def _item_blocks(item: AlertItem, as_at: date, limit: int) -> list[dict]:
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
         f"Definition `{definition.id}` v{definition.version} ({definition.spec['family']}), {definition.spec['period']} · "
         f"children behind the figure: `csc-monitor exceptions {definition.id} --as-at {as_at.isoformat()}{team_option}` (inside the authority only)"
+        f"{links.figure(definition.id, as_at, item.scope)}"
     )}]})
     return blocks
 
@@ -155,7 +165,7 @@ def digest_message(items: list[AlertItem], as_at: date, mentions: tuple[str, ...
     if mentions:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"For the attention of {' '.join(mentions)}"}})
     for item in items:
-        blocks += _item_blocks(item, as_at, limit)
+        blocks += _item_blocks(item, as_at, limit, links)
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
         f"{links.run()} · {links.report()} · "
         f"pause an alert: `csc-monitor alerts silence --indicator ID [--team T] --until YYYY-MM-DD --who NAME --why TEXT`"

@@ -1,6 +1,7 @@
--- Assessments authorised within :timescale_working_days working days of the assessment start (DfE clock).
--- One row per assessment and as-at date (see indicators/assessments_within_45_working_days_dfe.yml).
--- assessments_within_45_working_days_from_referral.sql is the same computation with the clock starting at the referral.
+-- Assessments authorised within :timescale_working_days working days of the clock start: the assessment start
+-- (DfE clock, indicators/assessments_within_45_working_days_dfe.yml) or the referral (Working Together clock,
+-- indicators/assessments_within_45_working_days_from_referral.yml), chosen by the parameter clock_starts_at.
+-- One row per assessment and as-at date.
 WITH as_at_dates AS (
     SELECT as_at, CAST(as_at - INTERVAL '12 months' AS DATE) AS period_start_exclusive
     FROM run_as_at
@@ -8,7 +9,7 @@ WITH as_at_dates AS (
 ),
 known AS (
     SELECT d.as_at, d.period_start_exclusive, s.authority, s.child_id, s.start_date,
-           s.start_date AS clock_start,
+           CASE WHEN :clock_starts_at = 'referral' THEN s.referral_date ELSE s.start_date END AS clock_start,
            CASE WHEN s.authorisation_date <= d.as_at THEN s.authorisation_date END AS authorisation_date,
            COALESCE(r.closure_date <= d.as_at, FALSE) AS episode_closed,
            s.source_file, s.source_ref
