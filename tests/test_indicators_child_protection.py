@@ -260,3 +260,32 @@ def test_cp_visits_fall_back_to_annex_a_when_no_visit_events_exist(engine):
     ]
     assert len(units) == 6  # a month later the same extract is still the latest: the snapshot does not age
     assert tuple(figure) == (1, 3, "annex_a_snapshot")
+
+
+def test_cp_reviews_fall_back_to_annex_a_when_no_review_conferences_are_recorded(engine):
+    """Annex A list 7 alone: was each child's next review conference still in time on the extract date?"""
+    from csc_monitor.warehouse import insert_rows
+
+    extract = date(2025, 3, 31)
+    plans = {  # child: (plan start, latest review conference on the extract)
+        "P1": (date(2024, 6, 1), date(2024, 12, 1)),   # next due 1 June 2025: in time -> met
+        "P2": (date(2024, 1, 10), date(2024, 9, 15)),  # next due 15 March 2025: passed -> not met
+        "P3": (date(2025, 2, 1), None),                 # first due 1 May 2025: in time -> met
+        "P4": (date(2024, 10, 1), None),                # first due 1 January 2025: passed -> not met
+    }
+    with engine.begin() as conn:
+        insert_rows(conn, "cp_plan", [{
+            "authority": "999", "child_id": child, "start_date": start, "end_date": None, "initial_category": "NEG",
+            "latest_category": "NEG", "previous_plans": 0, "collection_year": None, "source_file": "annex",
+            "source_ref": f"sheet List 7, row {child}"} for child, (start, _) in plans.items()])
+        insert_rows(conn, "annex_a_latest", [{
+            "authority": "999", "extract_date": extract, "list_number": 7, "child_id": child, "measure": "latest_review_conference",
+            "value_date": review, "value_text": None, "source_file": "annex", "source_ref": f"sheet List 7, row {child}"}
+            for child, (_, review) in plans.items() if review])
+    compute_all(engine, load_definitions(["cp_reviews_on_time"]), "999", "annex-run", [extract])
+    with engine.connect() as conn:
+        units = conn.execute(text("SELECT child_id, status, method FROM indicator_unit ORDER BY child_id")).all()
+        figure = conn.execute(text("SELECT numerator, denominator, method FROM indicator_result WHERE scope_type = 'authority'")).one()
+    assert [tuple(u) for u in units] == [("P1", "met", "annex_a_snapshot"), ("P2", "not_met", "annex_a_snapshot"),
+                                         ("P3", "met", "annex_a_snapshot"), ("P4", "not_met", "annex_a_snapshot")]
+    assert tuple(figure) == (2, 4, "annex_a_snapshot")
