@@ -2,8 +2,12 @@
 
 Runs at 01:30 Europe/London every night, and also whenever a watcher sees a new export of any kind in
 the landing folder (one asset per kind), so figures are current the morning after data lands and the
-nightly run still happens when nothing arrived. Each indicator is its own mapped task, named in the
-UI; alerts go out for those that computed, and any failed task posts to the operations channel.
+nightly run still happens when nothing arrived. Every authority the run covers (one, or a region's in
+regional mode) is validated, computed and published by its own mapped task instances, named in the UI
+(`801`, `801 icpc_within_15_working_days`), so a CeleryExecutor spreads them across workers: an
+authority whose data checks fail is skipped and not published while the others publish. Each indicator
+computes in its own task; figures are checked and alerts go out for those that computed, and any
+failed task posts to the operations channel.
 
 Thin on purpose: each task calls csc_monitor.orchestration, the same code the CLI and tests run.
 Nothing here reads configuration: connections and variables are read inside the tasks.
@@ -67,28 +71,29 @@ def csc_nightly():
         return _call("ingest_task")
 
     @task
-    def start_run():
-        return _call("start_task")
+    def list_authorities():
+        return _call("authorities_task")
 
-    @task
-    def validate_data():
-        return _call("validate_task")
+    @task(map_index_template="{{ authority }}")
+    def validate_data(authority: str):
+        return _call("validate_task", authority=authority)
 
     @task
     def list_indicators():
         return _call("indicator_ids_task")
 
-    @task(map_index_template="{{ indicator_id }}")
-    def compute_indicator(indicator_id: str):
-        _call("compute_task", indicator_id=indicator_id)
+    @task(map_index_template="{{ authority }} {{ indicator_id }}", trigger_rule=TriggerRule.ALL_DONE)
+    def compute_indicator(authority: str, indicator_id: str):
+        _call("compute_task", authority=authority, indicator_id=indicator_id)
 
-    @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
-    def send_alerts():
-        return _call("alert_task")
+    @task(map_index_template="{{ authority }}", trigger_rule=TriggerRule.ALL_DONE)
+    def publish(authority: str):
+        _call("publish_task", authority=authority)
 
-    indicators = list_indicators()
-    ingest_exports() >> start_run() >> validate_data() >> indicators
-    compute_indicator.expand(indicator_id=indicators) >> send_alerts()
+    authorities, indicators = list_authorities(), list_indicators()
+    ingest_exports() >> authorities
+    computed = compute_indicator.expand(authority=authorities, indicator_id=indicators)
+    validate_data.expand(authority=authorities) >> computed >> publish.expand(authority=authorities)
 
 
 csc_nightly()

@@ -9,6 +9,8 @@ from sqlalchemy import text
 from csc_monitor import orchestration, pipeline
 from csc_monitor.config import load_settings
 from csc_monitor.generate import generate
+from csc_monitor.validation.report import report_dir
+from tests.support.facts import add_enquiry
 from tests.support.fake_slack import FakeSlack
 
 AS_AT = date(2025, 3, 31)
@@ -58,10 +60,41 @@ def test_deadline_check_alerts_once_until_published(settings, engine, slack_env)
     assert orchestration.deadline_check_task(check) is True
 
 
+def test_publish_task_checks_the_figures_and_puts_the_last_good_ones_back(settings, engine, slack_env, monkeypatch):
+    """The Airflow path checks the results as pipeline.run does, though validate, compute and publish are separate
+    tasks: the figures kept by validate_data come back when publish finds a figure above its denominator."""
+    monkeypatch.setenv("CSC_MONITOR_DATA_DOCS", "0")
+    for n in range(6):
+        add_enquiry(engine, f"C{n}", strategy="2025-01-06", icpc="2025-01-20" if n < 4 else "2025-02-20")
+    pipeline.run(settings, AS_AT, "good", send=False)
+    figures = text("SELECT indicator_id, scope_type, scope, numerator, denominator, run_id FROM indicator_result ORDER BY 1, 2, 3")
+    with engine.connect() as conn:
+        before = conn.execute(figures).all()
+    assert ("icpc_within_15_working_days", "authority", "all", 4, 6, "good") in before
+
+    orchestration.validate_task(context("validate_data"), "999")
+    orchestration.compute_task(context(), "999", "icpc_within_15_working_days")
+    with engine.begin() as conn:  # a defect that publishes more met than counted
+        conn.execute(text("UPDATE indicator_result SET numerator = denominator + 1, value = 120 WHERE run_id = :r"), {"r": RUN_ID})
+    with pytest.raises(pipeline.ValidationFailed) as failure:
+        orchestration.publish_task(context("publish"), "999")
+    assert {r.rule for r in failure.value.outcome.critical_failures} == {"numerator_not_above_denominator", "percentage_between_0_and_100"}
+    with engine.connect() as conn:
+        assert conn.execute(figures).all() == before
+        assert conn.execute(text("SELECT status FROM pipeline_run WHERE run_id = :r"), {"r": RUN_ID}).scalar_one() == "failed"
+        assert conn.execute(text("SELECT COUNT(*) FROM kept_indicator_result")).scalar_one() == 0
+    good, broken = ((report_dir(settings, r) / "summary.txt").read_text().splitlines()[0] for r in ("good", RUN_ID))
+    rules = int(good.split(": ")[1].split(" rules")[0])  # both stages, as pipeline.run's report, and the start-event check
+    assert broken == f"validation {RUN_ID}: {rules + 1} rules, 2 critical failures, 0 warnings"
+    (post,) = [p for p in slack_env.calls("chat.postMessage") if p["channel"] == "#csc-performance"]
+    assert "numerator_not_above_denominator" in str(post["blocks"])
+
+
 def _run_nightly(failing: str | None, patch) -> None:
     """The DAG's task order; `failing` fails its first compute, then Airflow's failure callback and a cleared re-run."""
-    for step in ("ingest_task", "start_task", "validate_task"):
-        getattr(orchestration, step)(context(step))
+    orchestration.ingest_task(context("ingest_exports"))
+    (authority,) = orchestration.authorities_task(context("list_authorities"))
+    orchestration.validate_task(context("validate_data"), authority)
     compute, failed = pipeline.compute, []
 
     def flaky(settings, dates, run_id, ids=None):
@@ -74,13 +107,13 @@ def _run_nightly(failing: str | None, patch) -> None:
     ids = orchestration.indicator_ids_task(context())
     for index, indicator in enumerate(ids):
         try:
-            orchestration.compute_task(context(map_index=index), indicator)
+            orchestration.compute_task(context(map_index=index), authority, indicator)
         except RuntimeError as error:
             orchestration.task_failed(context(map_index=index, error=error))
-    orchestration.alert_task(context("send_alerts"))
-    if failed:  # the operator clears the failed task (and alerts) for the same run
-        orchestration.compute_task(context(map_index=ids.index(failing)), failing)
-        orchestration.alert_task(context("send_alerts"))
+    orchestration.publish_task(context("publish"), authority)
+    if failed:  # the operator clears the failed task and its downstream for the same run
+        orchestration.compute_task(context(map_index=ids.index(failing)), authority, failing)
+        orchestration.publish_task(context("publish"), authority)
 
 
 def _snapshot(url: str):

@@ -72,7 +72,7 @@ def test_each_authority_gets_its_own_figures_exceptions_and_alerts(regional):
         for r in conn.execute(text("SELECT authority, indicator_id, numerator, denominator, overdue, run_id FROM indicator_result "
                                    "WHERE scope_type = 'authority' AND as_at = :d"), {"d": AS_AT}):
             published.setdefault(r.authority, {})[r.indicator_id] = {"numerator": r.numerator, "denominator": r.denominator, "overdue": r.overdue}
-            assert r.run_id == f"regional__{r.authority}"
+            assert r.run_id == f"regional@{r.authority}"
         late = {code: exception_rows(conn, ICPC, code, AS_AT) for code in truths}
     assert sorted(published) == ["801", "802"]
     for code, truth in truths.items():

@@ -67,3 +67,11 @@ CREATE TABLE IF NOT EXISTS validation_result (
     examples      VARCHAR,
     PRIMARY KEY (run_id, suite, rule)
 );
+
+-- The published figures (and their units) for a run's dates as they were before the run recomputed them,
+-- kept until the run publishes so that a failure, in this process or in a later Airflow task, puts them back.
+CREATE TABLE IF NOT EXISTS kept_indicator_result AS
+SELECT r.*, CAST(NULL AS VARCHAR) AS kept_for_run FROM indicator_result r WHERE 1 = 0;
+
+CREATE TABLE IF NOT EXISTS kept_indicator_unit AS
+SELECT u.*, CAST(NULL AS VARCHAR) AS kept_for_run FROM indicator_unit u WHERE 1 = 0;

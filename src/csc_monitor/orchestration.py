@@ -21,6 +21,7 @@ from .alerts.lifecycle import enqueue
 from .alerts.outbox import deliver
 from .config import Settings, load_settings
 from .indicators.definitions import load_definitions
+from .run_ids import authority_run_id
 
 TIMEZONE = "Europe/London"
 WAREHOUSE_CONN_ID = "csc_warehouse"
@@ -108,27 +109,33 @@ def ingest_task(context) -> list[str]:
     return loaded
 
 
-def start_task(context) -> str:
-    """Record the run; a late or stale export is itself an alert to the data owner (not in backfills)."""
+def authorities_task(context) -> list[str]:
+    """The authorities tonight's run covers: CSC_MONITOR_AUTHORITIES (regional mode), else the one authority."""
     settings = task_settings()
-    as_at = as_at_for(context)
-    engine = pipeline.warehouse(settings)
-    pipeline.record_run(engine, context["run_id"], as_at, run_type_for(context), "running", settings.authority)
-    if run_type_for(context) != "backfill" and pipeline.check_freshness(engine, settings, as_at, datetime.now()):
-        pipeline.deliver(engine, settings)
-    return as_at.isoformat()
+    return list(settings.authorities) or [settings.authority]
 
 
-def validate_task(context) -> str:
-    """A critical failure stops the run before anything is published, and is itself an alert (as in pipeline.run)."""
-    settings, as_at = task_settings(), as_at_for(context)
+def _for_authority(context, authority: str) -> tuple[Settings, str]:
+    """One authority's settings and run id; in regional mode each authority's share of the run has its own id."""
+    settings = task_settings()
+    context["authority"] = authority  # named in the UI through the tasks' map_index_template
+    run_id = authority_run_id(context["run_id"], authority) if settings.authorities else context["run_id"]
+    return replace(settings, authority=authority), run_id
+
+
+def validate_task(context, authority: str) -> str:
+    """Record the run, check freshness, validate and keep the published figures (pipeline.begin). A critical
+    failure stops this authority before anything is published and is itself an alert; retrying cannot mend an
+    export, so the task fails without retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    settings, run_id = _for_authority(context, authority)
     try:
-        outcome = pipeline.validate(settings, as_at, context["run_id"])
+        outcome = pipeline.begin(settings, as_at_for(context), run_id, run_type_for(context),
+                                 send=run_type_for(context) != "backfill")
     except pipeline.ValidationFailed as failure:
         print(failure.outcome.summary())
-        pipeline.alert_validation_failure(pipeline.warehouse(settings), settings, as_at, context["run_id"], failure.outcome,
-                                          send=run_type_for(context) != "backfill")
-        raise
+        raise AirflowFailException(f"authority {authority}: a critical data check failed; nothing is published") from failure
     print(outcome.summary())
     return outcome.summary()
 
@@ -138,20 +145,32 @@ def indicator_ids_task(context) -> list[str]:
     return [definition.id for definition in load_definitions()]
 
 
-def compute_task(context, indicator_id: str) -> None:
-    """One indicator for the run's date: its own transaction, so its failure leaves the others published."""
-    context["indicator_id"] = indicator_id  # named in the UI through the task's map_index_template
-    pipeline.compute(task_settings(), [as_at_for(context)], context["run_id"], [indicator_id])
+def compute_task(context, authority: str, indicator_id: str) -> None:
+    """One indicator for one authority: its own transaction, so its failure leaves the others published.
+    Skipped for an authority whose data checks did not pass."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    settings, run_id = _for_authority(context, authority)
+    context["indicator_id"] = indicator_id
+    if not pipeline.open_for_figures(settings, as_at_for(context), run_id, run_type_for(context)):
+        raise AirflowSkipException(f"authority {authority}: data checks did not pass for run {run_id}")
+    pipeline.compute(settings, [as_at_for(context)], run_id, [indicator_id])
 
 
-def alert_task(context) -> list[str]:
-    """Backfills recompute history but do not alert unless the run's params ask them to."""
-    settings = task_settings()
-    as_at = as_at_for(context)
-    send = run_type_for(context) != "backfill" or bool((context.get("params") or {}).get("alert_in_backfill"))
-    queued = pipeline.alert(settings, as_at, context["run_id"]) if send else []
-    pipeline.record_run(pipeline.warehouse(settings), context["run_id"], as_at, run_type_for(context), "published", settings.authority)
-    return queued
+def publish_task(context, authority: str) -> None:
+    """Check the figures just computed, alert and mark the authority's run published (pipeline.publish).
+
+    Backfills recompute history but do not alert unless the run's params ask them to. An authority whose
+    data checks failed is not published: the task fails, so the Airflow run shows it."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    settings, run_id = _for_authority(context, authority)
+    if not pipeline.open_for_figures(settings, as_at_for(context), run_id, run_type_for(context)):
+        raise AirflowFailException(f"authority {authority}: data checks did not pass for run {run_id}; the last good figures stay")
+    backfill = run_type_for(context) == "backfill"
+    alerts = not backfill or bool((context.get("params") or {}).get("alert_in_backfill"))
+    outcome = pipeline.publish(settings, as_at_for(context), run_id, run_type_for(context), send=alerts, alerts=alerts)
+    print(outcome.summary())
 
 
 def run_link(settings: Settings, dag_id: str, run_id: str | None = None) -> str:
@@ -181,7 +200,8 @@ def task_failed(context) -> None:
     settings = task_settings()
     ti, dag_id, run_id = context["ti"], context["dag"].dag_id, context["run_id"]
     map_index = getattr(ti, "map_index", -1)
-    task = ti.task_id if map_index in (None, -1) else f"{ti.task_id}[{context.get('indicator_id', map_index)}]"
+    label = " ".join(context[k] for k in ("authority", "indicator_id") if context.get(k)) or map_index
+    task = ti.task_id if map_index in (None, -1) else f"{ti.task_id}[{label}]"
     error = context.get("exception")
     post_operational_alert(
         settings,
@@ -200,17 +220,17 @@ def deadline_check_task(context) -> bool:
     settings = task_settings()
     as_at = as_at_for(context)
     with pipeline.warehouse(settings).connect() as conn:
-        published = conn.execute(
-            text("SELECT COUNT(*) FROM pipeline_run WHERE as_at = :d AND authority = :a AND status = 'published'"),
-            {"d": as_at, "a": settings.authority},
-        ).scalar_one()
-    if published:
+        published = set(conn.execute(
+            text("SELECT DISTINCT authority FROM pipeline_run WHERE as_at = :d AND status = 'published'"), {"d": as_at}).scalars())
+    missing = [a for a in authorities_task(context) if a not in published]
+    if not missing:
         return True
     post_operational_alert(
         settings,
-        f"ops|deadline_missed|{settings.authority}|{as_at.isoformat()}",
+        f"ops|deadline_missed|{','.join(missing)}|{as_at.isoformat()}",
         f"csc-monitor: figures as at {as_at.isoformat()} were not published by 07:00",
-        ["no csc_nightly run has published this date yet; the dashboards show the last good figures"],
+        [f"no csc_nightly run has published this date yet for authority {', '.join(missing)}; "
+         "the dashboards show the last good figures"],
         run_link(settings, NIGHTLY_DAG_ID),
     )
     return False

@@ -20,9 +20,10 @@ from .indicators.definitions import load_definitions
 from .indicators.engine import compute_all
 from .indicators.start_event_check import icpc_start_event_check
 from .ingest.landing import IngestReport, ingest_landing
-from .validation.runner import ValidationFailed, ValidationOutcome, validate_warehouse  # noqa: F401 (re-exported)
+from .validation.runner import ValidationFailed, ValidationOutcome, stored_outcome, validate_warehouse  # noqa: F401 (re-exported)
 from .validation.freshness import check_freshness
-from .validation.results import previous_figures_kept_on_failure
+from .validation.results import keep_figures, release_figures, restore_figures
+from .run_ids import authority_run_id
 from .warehouse import ensure_schema, insert_rows, make_engine
 
 
@@ -109,25 +110,82 @@ def alert(settings: Settings, as_at: date, run_id: str, send: bool = True) -> li
     return queued
 
 
-def run(settings: Settings, as_at: date, run_id: str, run_type: str = "manual", send: bool = True) -> ValidationOutcome:
-    """Check freshness, validate, compute, check the figures, alert for one as-at date (ingest is a separate step)."""
+def run_status(settings: Settings, run_id: str) -> str | None:
+    with warehouse(settings).connect() as conn:
+        return conn.execute(text("SELECT status FROM pipeline_run WHERE run_id = :r"), {"r": run_id}).scalar()
+
+
+def open_for_figures(settings: Settings, as_at: date, run_id: str, run_type: str) -> bool:
+    """May this run compute and publish figures? Yes once its data checks passed (`validated`). A published run
+    whose task an operator clears in Airflow is re-opened: its figures are kept again first, so a failure of
+    the re-run still puts them back."""
+    status = run_status(settings, run_id)
+    if status == "published":
+        keep_figures(warehouse(settings), settings.authority, [as_at], run_id)
+        record_run(warehouse(settings), run_id, as_at, run_type, "validated", settings.authority)
+        return True
+    return status == "validated"
+
+
+def _failed(settings: Settings, as_at: date, run_id: str, run_type: str, error: Exception, send: bool) -> None:
+    """A failed run is recorded (its date's figures turn stale); a failed data check is itself an alert."""
+    engine = warehouse(settings)
+    if isinstance(error, ValidationFailed):
+        alert_validation_failure(engine, settings, as_at, run_id, error.outcome, send=send)
+    record_run(engine, run_id, as_at, run_type, "failed", settings.authority, str(error)[:2000])
+
+
+def begin(settings: Settings, as_at: date, run_id: str, run_type: str = "manual", send: bool = True) -> ValidationOutcome:
+    """Record the run, check the exports are fresh (not in backfills), validate the facts, and keep the figures
+    published for the date so a later failure can put them back. The run is then `validated`."""
     engine = warehouse(settings)
     record_run(engine, run_id, as_at, run_type, "running", settings.authority)
     try:
-        if check_freshness(engine, settings, as_at, datetime.now()) and send:
+        if run_type != "backfill" and check_freshness(engine, settings, as_at, datetime.now()) and send:
             deliver(engine, settings)
         outcome = validate(settings, as_at, run_id)
-        with previous_figures_kept_on_failure(engine, settings.authority, [as_at]):
-            compute(settings, [as_at], run_id)
-            validate_warehouse(engine, settings, as_at, run_id, stage="results", outcome=outcome).raise_if_critical()
-        alert(settings, as_at, run_id, send=send)
     except Exception as error:
-        if isinstance(error, ValidationFailed):
-            alert_validation_failure(engine, settings, as_at, run_id, error.outcome, send=send)
-        record_run(engine, run_id, as_at, run_type, "failed", settings.authority, str(error)[:2000])
+        _failed(settings, as_at, run_id, run_type, error, send)
         raise
+    keep_figures(engine, settings.authority, [as_at], run_id)
+    record_run(engine, run_id, as_at, run_type, "validated", settings.authority)
+    return outcome
+
+
+def publish(settings: Settings, as_at: date, run_id: str, run_type: str = "manual", send: bool = True,
+            alerts: bool = True, outcome: ValidationOutcome | None = None) -> ValidationOutcome:
+    """Check the figures just computed (a critical failure puts the kept figures back), then evaluate alerts
+    (unless `alerts` is False, as in backfills) and deliver them (unless `send` is False)."""
+    engine = warehouse(settings)
+    try:
+        try:
+            outcome = validate_warehouse(engine, settings, as_at, run_id, stage="results",
+                                         outcome=outcome or stored_outcome(engine, run_id))
+            outcome.raise_if_critical()
+        except Exception:
+            restore_figures(engine, settings.authority, [as_at], run_id)
+            raise
+        if alerts:
+            alert(settings, as_at, run_id, send=send)
+    except Exception as error:
+        _failed(settings, as_at, run_id, run_type, error, send)
+        raise
+    release_figures(engine, run_id)
     record_run(engine, run_id, as_at, run_type, "published", settings.authority)
     return outcome
+
+
+def run(settings: Settings, as_at: date, run_id: str, run_type: str = "manual", send: bool = True) -> ValidationOutcome:
+    """One as-at date in one process: begin, compute, publish (ingest is a separate step). Airflow runs the same
+    three steps as separate tasks."""
+    outcome = begin(settings, as_at, run_id, run_type, send)
+    try:
+        compute(settings, [as_at], run_id)
+    except Exception as error:
+        restore_figures(warehouse(settings), settings.authority, [as_at], run_id)
+        _failed(settings, as_at, run_id, run_type, error, send)
+        raise
+    return publish(settings, as_at, run_id, run_type, send, outcome=outcome)
 
 
 def authorities(settings: Settings) -> list[str]:
@@ -145,7 +203,7 @@ def run_all_authorities(settings: Settings, as_at: date, run_id: str, run_type: 
     outcomes = {}
     for authority in authorities(settings):
         try:
-            outcomes[authority] = run(replace(settings, authority=authority), as_at, f"{run_id}__{authority}", run_type, send)
+            outcomes[authority] = run(replace(settings, authority=authority), as_at, authority_run_id(run_id, authority), run_type, send)
         except ValidationFailed as failure:
             outcomes[authority] = failure.outcome
     return outcomes

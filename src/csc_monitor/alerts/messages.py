@@ -12,6 +12,7 @@ from datetime import date
 
 from ..dashboard.links import indicator_url
 from ..indicators.definitions import Definition
+from ..run_ids import parent_run_id
 from .config import ALL
 
 ICONS = {"critical": ":red_circle:", "warning": ":large_orange_circle:", "resolved": ":white_check_mark:", "validation": ":no_entry:"}
@@ -61,7 +62,7 @@ class Links:
 
     def run(self) -> str:
         if self.run_link_base:
-            return f"run <{self.run_link_base.rstrip('/')}/{self.run_id}|{self.run_id}>"
+            return f"run <{self.run_link_base.rstrip('/')}/{parent_run_id(self.run_id)}|{self.run_id}>"
         return f"run `{self.run_id}`"
 
     def report(self) -> str:

@@ -1,34 +1,45 @@
-"""Checks on the figures a run has just computed, with the previous figures kept if they fail.
+"""The last good figures survive a failed run: kept before computing, put back on failure, released on publishing.
 
-The engine replaces figures as it computes, so the figures (and the child-level units behind
-them) for the run's dates are copied first and put back if computing or a critical results rule
-fails: the last good figures stay visible (marked stale by the failed run, see result_staleness).
+The engine replaces figures as it computes, so the figures (and the child-level units behind them) for
+the run's dates are copied first into kept_* tables, in the warehouse, so a later Airflow task can put them
+back as well as the same process can. A failed run marks them stale (see result_staleness).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import Engine, bindparam, text
 
-from ..warehouse import insert_rows
-
 KEPT_TABLES = ("indicator_result", "indicator_unit")
 
 
-@contextmanager
-def previous_figures_kept_on_failure(engine: Engine, authority: str, as_at_dates: list[date]):
-    select = "SELECT * FROM {table} WHERE authority = :a AND as_at IN :d"
-    params = {"a": authority, "d": list(as_at_dates)}
-    with engine.connect() as conn:
-        kept = {t: conn.execute(text(select.format(table=t)).bindparams(bindparam("d", expanding=True)), params).mappings().all()
-                for t in KEPT_TABLES}
-    try:
-        yield
-    except BaseException:
-        with engine.begin() as conn:
-            for table, rows in kept.items():
-                conn.execute(text(f"DELETE FROM {table} WHERE authority = :a AND as_at IN :d").bindparams(bindparam("d", expanding=True)), params)
-                insert_rows(conn, table, [dict(r) for r in rows])
-        raise
+def _for_dates(sql: str):
+    return text(sql).bindparams(bindparam("d", expanding=True))
+
+
+def keep_figures(engine: Engine, authority: str, as_at_dates: list[date], run_id: str) -> None:
+    """Copy the authority's figures for these dates aside under the run's id (a repeated call replaces the copy)."""
+    params = {"a": authority, "d": list(as_at_dates), "r": run_id}
+    with engine.begin() as conn:
+        for table in KEPT_TABLES:
+            conn.execute(text(f"DELETE FROM kept_{table} WHERE kept_for_run = :r"), params)
+            conn.execute(_for_dates(f"INSERT INTO kept_{table} SELECT t.*, CAST(:r AS VARCHAR) FROM {table} t "
+                                    "WHERE authority = :a AND as_at IN :d"), params)
+
+
+def restore_figures(engine: Engine, authority: str, as_at_dates: list[date], run_id: str) -> None:
+    """Put back what keep_figures copied: whatever the run wrote for these dates goes."""
+    params = {"a": authority, "d": list(as_at_dates), "r": run_id}
+    with engine.begin() as conn:
+        for table in KEPT_TABLES:
+            columns = ", ".join(conn.execute(text(f"SELECT * FROM {table} WHERE 1 = 0")).keys())
+            conn.execute(_for_dates(f"DELETE FROM {table} WHERE authority = :a AND as_at IN :d"), params)
+            conn.execute(text(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM kept_{table} WHERE kept_for_run = :r"), params)
+    release_figures(engine, run_id)
+
+
+def release_figures(engine: Engine, run_id: str) -> None:
+    with engine.begin() as conn:
+        for table in KEPT_TABLES:
+            conn.execute(text(f"DELETE FROM kept_{table} WHERE kept_for_run = :r"), {"r": run_id})

@@ -86,6 +86,17 @@ class ValidationFailed(Exception):
         super().__init__(outcome.summary())
 
 
+def stored_outcome(engine: Engine, run_id: str) -> ValidationOutcome:
+    """A run's outcome so far, read back from validation_result (a later Airflow task adds its stage to it)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT suite, rule, severity, success, failing_rows, examples FROM validation_result "
+                                 "WHERE run_id = :r ORDER BY suite, rule"), {"r": run_id}).all()
+    return ValidationOutcome(run_id, [
+        RuleResult(r.suite, r.rule, r.severity, bool(r.success), r.failing_rows,
+                   () if r.success or not r.examples else tuple(r.examples.split("\n")))
+        for r in rows])
+
+
 @dataclass(frozen=True)
 class Suite:
     path: Path
@@ -310,10 +321,10 @@ def validate_warehouse(engine: Engine, settings: Settings, as_at: date, run_id: 
     finally:
         source.close()
     results.sort(key=lambda r: (r.suite, r.rule))
-    outcome.results += results
+    names = {s.name for s in suites}
+    outcome.results = [r for r in outcome.results if r.suite not in names] + results  # a repeated stage replaces itself
     passed = not any(r.severity == "critical" and not r.success for r in results)
     with engine.begin() as conn:
-        names = {s.name for s in suites}
         for name in names:
             conn.execute(text("DELETE FROM validation_result WHERE run_id = :r AND suite = :s"), {"r": run_id, "s": name})
         insert_rows(conn, "validation_result", [{
