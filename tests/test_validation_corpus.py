@@ -118,6 +118,17 @@ def _set(table: str, where: str, **changes: Callable[[dict], object]):
     return mutate
 
 
+def _add(table: str, copies: int = 1, **values: Callable[[dict], object]):
+    """Rows of a table the generator leaves empty (903 UASC, OC2), for the first looked-after child; values from its child row."""
+    def mutate(conn):
+        child = _row(conn, "SELECT c.* FROM child c WHERE c.child_id IN (SELECT child_id FROM care_episode) ORDER BY c.child_id LIMIT 1")
+        row = {"authority": child["authority"], "child_id": child["child_id"], "source_file": f"{table}.csv", "source_ref": "row 2",
+               **{k: f(child) for k, f in values.items()}}
+        for _ in range(copies):
+            conn.execute(text(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row)
+    return mutate
+
+
 def _shrink(table: str, keep_percent: int):
     def mutate(conn):
         refs = conn.execute(text(f"SELECT source_ref FROM {table} ORDER BY source_ref")).scalars().all()
@@ -233,6 +244,15 @@ CASES = [
          {"cp_review.review_not_before_plan_start": ("warning", 1)}, quarantined=1),
     Case("future review", _set("cp_review", "1 = 1", review_date=lambda r: AS_AT + DAY),
          {"cp_review.review_date_not_after_reference_date": ("warning", 1)}, quarantined=1),
+    Case("duplicated UASC record", _add("uasc", copies=2, uasc_ceased=lambda c: date(2024, 6, 1)), {"uasc.uasc_key_unique": ("critical", 2)}),
+    Case("UASC ceased before birth", _add("uasc", uasc_ceased=lambda c: c["birth_date"] - DAY),
+         {"uasc.uasc_ceased_not_before_birth": ("warning", 1)}, quarantined=1),
+    Case("future UASC end", _add("uasc", uasc_ceased=lambda c: AS_AT + 40 * DAY),
+         {"uasc.uasc_ceased_not_after_reference_date": ("warning", 1)}, quarantined=1),
+    Case("duplicated OC2 record", _add("la_outcome", copies=2, collection_year=lambda c: 2025, sdq_score=lambda c: 12),
+         {"la_outcome.la_outcome_key_unique": ("critical", 2)}),
+    Case("SDQ score out of range", _add("la_outcome", collection_year=lambda c: 2025, sdq_score=lambda c: 41),
+         {"la_outcome.sdq_score_between_0_and_40": ("warning", 1)}, quarantined=1),
 ]
 
 
@@ -242,7 +262,7 @@ def test_a_clean_generated_authority_passes_every_suite(base):
     assert {r.suite for r in outcome.results} == {
         "allocation", "assessment", "child", "cp_plan", "cp_review", "indicator_result", "referral", "section47_enquiry",
         "care_episode", "la_review", "visit", "review_event", "health_check", "missing_episode", "return_interview",
-        "care_leaver_status", "adoption", "annex_a_latest"}
+        "care_leaver_status", "adoption", "annex_a_latest", "uasc", "la_outcome"}
     assert base["published"]
 
 
