@@ -119,7 +119,8 @@ def _set(table: str, where: str, **changes: Callable[[dict], object]):
 
 
 def _add(table: str, copies: int = 1, **values: Callable[[dict], object]):
-    """Rows of a table the generator leaves empty (903 UASC, OC2), for the first looked-after child; values from its child row."""
+    """Rows of a table the generator leaves empty (903 UASC, OC2, PrevPerm, SWEpisodes; plan visit frequencies at this
+    size), for the first looked-after child; values from its child row."""
     def mutate(conn):
         child = _row(conn, "SELECT c.* FROM child c WHERE c.child_id IN (SELECT child_id FROM care_episode) ORDER BY c.child_id LIMIT 1")
         row = {"authority": child["authority"], "child_id": child["child_id"], "source_file": f"{table}.csv", "source_ref": "row 2",
@@ -253,6 +254,19 @@ CASES = [
          {"la_outcome.la_outcome_key_unique": ("critical", 2)}),
     Case("SDQ score out of range", _add("la_outcome", collection_year=lambda c: 2025, sdq_score=lambda c: 41),
          {"la_outcome.sdq_score_between_0_and_40": ("warning", 1)}, quarantined=1),
+    Case("duplicated PrevPerm record", _add("previous_permanence", copies=2, previous_permanence=lambda c: "P2"),
+         {"previous_permanence.previous_permanence_key_unique": ("critical", 2)}),
+    Case("unknown previous permanence", _add("previous_permanence", previous_permanence=lambda c: "P9"),
+         {"previous_permanence.previous_permanence_in_code_list": ("warning", 1)}),
+    Case("duplicated social worker episode", _add("social_worker_episode", copies=2, worker_id=lambda c: "SW1", start_date=lambda c: date(2024, 5, 1)),
+         {"social_worker_episode.social_worker_episode_key_unique": ("critical", 2)}),
+    Case("social worker episode ending before it starts",
+         _add("social_worker_episode", worker_id=lambda c: "SW1", start_date=lambda c: date(2024, 5, 1), end_date=lambda c: date(2024, 4, 1)),
+         {"social_worker_episode.social_worker_episode_end_not_before_start": ("warning", 1)}, quarantined=1),
+    Case("duplicated visit frequency", _add("cp_visit_frequency", copies=2, plan_start_date=lambda c: date(2024, 9, 2), every_working_days=lambda c: 5),
+         {"cp_visit_frequency.frequency_key_unique": ("critical", 2)}),
+    Case("visit frequency of zero", _add("cp_visit_frequency", plan_start_date=lambda c: date(2024, 9, 2), every_working_days=lambda c: 0),
+         {"cp_visit_frequency.every_working_days_between_1_and_65": ("warning", 1)}, quarantined=1),
 ]
 
 
@@ -262,7 +276,8 @@ def test_a_clean_generated_authority_passes_every_suite(base):
     assert {r.suite for r in outcome.results} == {
         "allocation", "assessment", "child", "cp_plan", "cp_review", "indicator_result", "referral", "section47_enquiry",
         "care_episode", "la_review", "visit", "review_event", "health_check", "missing_episode", "return_interview",
-        "care_leaver_status", "adoption", "annex_a_latest", "uasc", "la_outcome"}
+        "care_leaver_status", "adoption", "annex_a_latest", "uasc", "la_outcome",
+        "previous_permanence", "social_worker_episode", "cp_visit_frequency"}
     assert base["published"]
 
 
