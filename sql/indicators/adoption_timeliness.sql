@@ -7,7 +7,7 @@
 --   a2   court authority to place (placement order; else the first E1 legal status in the period) -> match
 --        with the adopters; 0 when matched before the authority
 -- Adopted = adoption order date, else the end of a period of care with REC E11/E12.
--- Shared by adoption_a1, adoption_a2 and adoption_a10 (their .sql files link here).
+-- Shared by adoption_a1, adoption_a2 and adoption_a10 (`sql_file:` in their YAML).
 WITH as_at_dates AS (
     SELECT as_at, CAST(as_at - INTERVAL '12 months' AS DATE) AS period_start_exclusive
     FROM run_as_at
@@ -63,11 +63,7 @@ SELECT u.authority, u.as_at, u.child_id || '/' || CAST(u.adopted_on AS VARCHAR) 
             ELSE 'not_met' END AS status,
        u.days IS NOT NULL AS in_denominator,
        COALESCE(u.days <= :legacy_threshold_days, FALSE) AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       u.adopted_on AS team_date,
        u.source_file, u.source_ref,
        CASE WHEN u.adoption_order_date IS NULL THEN 'ssda903' ELSE 'adoption' END AS method
 FROM unit u
-LEFT JOIN allocation a
-       ON a.authority = u.authority AND a.child_id = u.child_id
-      AND a.start_date <= u.adopted_on AND (a.end_date IS NULL OR a.end_date >= u.adopted_on)

@@ -7,7 +7,7 @@
 -- The OC3 measures use the latest collection year ending on or before the as-at date (DfE cohort);
 -- contact and pathway use every care leaver's latest OC3 row. Age (:min_age to :max_age) is at the
 -- as-at date. Died, returned home 6 months+ and transferred to another authority are excluded.
--- Shared by every care_leavers_* and pathway_* indicator (their .sql files link here).
+-- Shared by every care_leavers_* and pathway_* indicator (`sql_file:` in their YAML).
 WITH as_at_dates AS (
     SELECT as_at,
            CAST(as_at - INTERVAL '6 months' AS DATE) AS six_months_before,
@@ -69,11 +69,7 @@ SELECT u.authority, u.as_at, u.child_id || '/' || CAST(u.collection_year AS VARC
        u.status,
        u.status IN ('met', 'not_met') AS in_denominator,
        u.status = 'met' AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       u.as_at AS team_date,
        u.source_file, u.source_ref,
        CASE WHEN :measure IN ('contact', 'pathway') THEN 'events' ELSE 'ssda903' END AS method
 FROM unit u
-LEFT JOIN allocation a
-       ON a.authority = u.authority AND a.child_id = u.child_id
-      AND a.start_date <= u.as_at AND (a.end_date IS NULL OR a.end_date >= u.as_at)

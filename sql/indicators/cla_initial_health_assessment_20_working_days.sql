@@ -42,11 +42,7 @@ SELECT c.authority, c.as_at, c.child_id || '/' || CAST(c.start_date AS VARCHAR) 
        c.start_date, c.assessed_by_as_at AS end_date, c.working_days AS elapsed, c.status,
        c.status IN ('met', 'not_met') AS in_denominator,
        c.status = 'met' AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       c.due_date AS team_date,
        c.source_file, c.source_ref,
        'events' AS method
 FROM classified c
-LEFT JOIN allocation a
-       ON a.authority = c.authority AND a.child_id = c.child_id
-      AND a.start_date <= c.due_date AND (a.end_date IS NULL OR a.end_date >= c.due_date)

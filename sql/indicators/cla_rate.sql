@@ -17,11 +17,7 @@ SELECT l.authority, l.as_at, l.child_id AS unit_key, l.child_id, l.start_date, C
        CASE WHEN l.legal_status IN ('V3', 'V4') THEN 'excluded' ELSE 'met' END AS status,
        l.legal_status NOT IN ('V3', 'V4') AS in_denominator,
        l.legal_status NOT IN ('V3', 'V4') AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       l.as_at AS team_date,
        l.source_file, l.source_ref,
        'ssda903' AS method
 FROM looked_after l
-LEFT JOIN allocation a
-       ON a.authority = l.authority AND a.child_id = l.child_id
-      AND a.start_date <= l.as_at AND (a.end_date IS NULL OR a.end_date >= l.as_at)

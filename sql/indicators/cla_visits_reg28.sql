@@ -103,11 +103,7 @@ unit AS (
 SELECT u.authority, u.as_at, u.unit_key, u.child_id, u.start_date, u.end_date, u.elapsed, u.status,
        u.status IN ('met', 'not_met') AS in_denominator,
        u.status = 'met' AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       u.team_date AS team_date,
        u.source_file, u.source_ref,
        u.method
 FROM unit u
-LEFT JOIN allocation a
-       ON a.authority = u.authority AND a.child_id = u.child_id
-      AND a.start_date <= u.team_date AND (a.end_date IS NULL OR a.end_date >= u.team_date)

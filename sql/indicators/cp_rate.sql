@@ -23,14 +23,8 @@ SELECT o.authority,
        'met' AS status,
        TRUE AS in_denominator,
        TRUE AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       o.as_at AS team_date,
        o.source_file,
        o.source_ref,
        'cin_census' AS method
 FROM on_plan o
-LEFT JOIN allocation a
-       ON a.authority = o.authority
-      AND a.child_id = o.child_id
-      AND a.start_date <= o.as_at
-      AND (a.end_date IS NULL OR a.end_date >= o.as_at)

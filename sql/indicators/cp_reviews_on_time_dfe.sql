@@ -50,14 +50,8 @@ SELECT c.authority,
        CASE WHEN c.all_on_time THEN 'met' ELSE 'not_met' END AS status,
        TRUE AS in_denominator,
        c.all_on_time AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       c.as_at AS team_date,
        c.source_file,
        c.source_ref,
        'cin_census' AS method
 FROM classified c
-LEFT JOIN allocation a
-       ON a.authority = c.authority
-      AND a.child_id = c.child_id
-      AND a.start_date <= c.as_at
-      AND (a.end_date IS NULL OR a.end_date >= c.as_at)

@@ -15,16 +15,10 @@ SELECT v.authority,
        CASE WHEN COALESCE(v.seen_alone, FALSE) THEN 'met' ELSE 'not_met' END AS status,
        TRUE AS in_denominator,
        COALESCE(v.seen_alone, FALSE) AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       v.visit_date AS team_date,
        v.source_file,
        v.source_ref,
        'events' AS method
 FROM visit v
 JOIN as_at_dates d ON v.visit_date > d.period_start_exclusive AND v.visit_date <= d.as_at
-LEFT JOIN allocation a
-       ON a.authority = v.authority
-      AND a.child_id = v.child_id
-      AND a.start_date <= v.visit_date
-      AND (a.end_date IS NULL OR a.end_date >= v.visit_date)
 WHERE v.authority = :authority AND v.visit_kind = 'CP' AND v.seen

@@ -51,15 +51,9 @@ SELECT c.authority,
        c.status,
        c.status IN ('met', 'not_met') AS in_denominator,
        c.status = 'met' AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       c.clock_end AS team_date,
        c.source_file,
        c.source_ref,
        'cin_census' AS method
 FROM classified c
-LEFT JOIN allocation a
-       ON a.authority = c.authority
-      AND a.child_id = c.child_id
-      AND a.start_date <= c.clock_end
-      AND (a.end_date IS NULL OR a.end_date >= c.clock_end)
 WHERE c.status IS NOT NULL

@@ -41,11 +41,7 @@ SELECT u.authority, u.as_at, u.child_id || '/' || CAST(u.period_start AS VARCHAR
             ELSE 'not_met' END AS status,
        u.birth_date IS NOT NULL AS in_denominator,
        u.birth_date IS NOT NULL AND u.stable_since <= u.placed_since AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       u.as_at AS team_date,
        u.source_file, u.source_ref,
        'ssda903' AS method
 FROM unit u
-LEFT JOIN allocation a
-       ON a.authority = u.authority AND a.child_id = u.child_id
-      AND a.start_date <= u.as_at AND (a.end_date IS NULL OR a.end_date >= u.as_at)

@@ -43,11 +43,7 @@ SELECT u.authority, u.as_at, u.child_id || '/' || CAST(u.start_date AS VARCHAR) 
        u.start_date, CAST(NULL AS DATE) AS end_date, u.placements AS elapsed, u.status,
        u.status IN ('met', 'not_met') AS in_denominator,
        u.status = 'met' AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       u.as_at AS team_date,
        u.source_file, u.source_ref,
        'ssda903' AS method
 FROM unit u
-LEFT JOIN allocation a
-       ON a.authority = u.authority AND a.child_id = u.child_id
-      AND a.start_date <= u.as_at AND (a.end_date IS NULL OR a.end_date >= u.as_at)

@@ -27,14 +27,8 @@ SELECT q.authority,
        CASE WHEN q.previous_referral_date IS NOT NULL THEN 'met' ELSE 'not_met' END AS status,
        TRUE AS in_denominator,
        q.previous_referral_date IS NOT NULL AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       q.referral_date AS team_date,
        q.source_file,
        q.source_ref,
        'cin_census' AS method
 FROM in_period q
-LEFT JOIN allocation a
-       ON a.authority = q.authority
-      AND a.child_id = q.child_id
-      AND a.start_date <= q.referral_date
-      AND (a.end_date IS NULL OR a.end_date >= q.referral_date)

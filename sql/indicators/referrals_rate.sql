@@ -14,16 +14,10 @@ SELECT r.authority,
        'met' AS status,
        TRUE AS in_denominator,
        TRUE AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       r.referral_date AS team_date,
        r.source_file,
        r.source_ref,
        'cin_census' AS method
 FROM referral r
 JOIN as_at_dates d ON r.referral_date > d.period_start_exclusive AND r.referral_date <= d.as_at
-LEFT JOIN allocation a
-       ON a.authority = r.authority
-      AND a.child_id = r.child_id
-      AND a.start_date <= r.referral_date
-      AND (a.end_date IS NULL OR a.end_date >= r.referral_date)
 WHERE r.authority = :authority

@@ -31,11 +31,7 @@ SELECT u.authority, u.as_at, u.child_id || '/' || CAST(u.start_date AS VARCHAR) 
        u.start_date, u.end_date, u.hours AS elapsed, u.status,
        TRUE AS in_denominator,
        u.status = 'met' AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       u.end_date AS team_date,
        u.source_file, u.source_ref,
        'events' AS method
 FROM unit u
-LEFT JOIN allocation a
-       ON a.authority = u.authority AND a.child_id = u.child_id
-      AND a.start_date <= u.end_date AND (a.end_date IS NULL OR a.end_date >= u.end_date)

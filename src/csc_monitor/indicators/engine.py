@@ -3,6 +3,8 @@
 Each indicator's SQL reads the run's as-at dates from `run_as_at`, so a backfill of many dates is
 one statement per indicator, not one per date. Units and figures for the run's dates replace any
 earlier ones inside one transaction: a re-run never duplicates, and a failure publishes nothing.
+Each indicator's SQL names the day that decides a unit's team (team_date); the allocation open on
+that day gives its team and worker, joined once for every indicator by `unit_sql`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from ..authority_config import indicator_parameters
 from ..warehouse import insert_rows, read_sql_file
 from .definitions import Definition
 
+# The columns of a unit as stored in indicator_unit (besides indicator_id, version and run_id), in the order
+# unit_sql returns them. An indicator's own SQL returns the same but for team and worker: in their place a
+# team_date, the day whose allocation gives the unit's team and worker (sql/engine/unit_with_allocation.sql).
 UNIT_COLUMNS = (
     "authority", "as_at", "unit_key", "child_id", "start_date", "end_date", "elapsed", "status",
     "in_denominator", "met", "team", "worker", "source_file", "source_ref", "method",
@@ -40,6 +45,12 @@ def _replace_for_run_dates(conn: Connection, table: str, definition: Definition,
     )
 
 
+def unit_sql(definition: Definition) -> str:
+    """The indicator's units, UNIT_COLUMNS in order: its SQL with team and worker joined from the allocation
+    open on each unit's team_date. Whatever reads an indicator's units from its SQL goes through here."""
+    return read_sql_file("sql/engine/unit_with_allocation.sql").replace("{unit_sql}", definition.sql)
+
+
 def compute_indicator(conn: Connection, definition: Definition, authority: str, run_id: str) -> int:
     """Write the indicator's units and figures for every as-at date of the run; returns unit count."""
     parameters = indicator_parameters(authority, definition.id, definition.parameters)
@@ -51,7 +62,7 @@ def compute_indicator(conn: Connection, definition: Definition, authority: str, 
     inserted = conn.execute(
         text(
             f"INSERT INTO indicator_unit (indicator_id, version, run_id, {columns}) "
-            f"SELECT :indicator_id, :version, :run_id, {columns} FROM ({definition.sql}) unit"
+            f"SELECT :indicator_id, :version, :run_id, {columns} FROM ({unit_sql(definition)}) unit"
         ),
         {**params, "indicator_id": definition.id, "version": definition.version},
     ).rowcount

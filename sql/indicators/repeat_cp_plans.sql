@@ -1,6 +1,11 @@
--- Child protection plans starting in the 12 months to each as-at date for a child who had a plan before,
--- however long ago: an earlier plan in the warehouse, or NumberOfPreviousCPP > 0 in the census
--- (see indicators/repeat_cp_plans_ever.yml).
+-- Repeat child protection plans: plans starting in the 12 months to each as-at date, met when the child had a
+-- plan before. :within_months chooses how recent the earlier plan must be:
+--   null (repeat_cp_plans_ever)   however long ago: an earlier plan in the warehouse, or NumberOfPreviousCPP > 0
+--                                 in the census
+--   N    (repeat_cp_plans_within_2_years: 24)   the child's previous plan in the warehouse ended on or after the
+--                                 start date minus N calendar months; NumberOfPreviousCPP has no dates, so it
+--                                 does not count
+-- Shared by repeat_cp_plans_ever and repeat_cp_plans_within_2_years (named by sql_file in their YAML).
 WITH as_at_dates AS (
     SELECT as_at, CAST(as_at - INTERVAL '12 months' AS DATE) AS period_start_exclusive
     FROM run_as_at
@@ -16,7 +21,12 @@ started AS (
     GROUP BY d.as_at, p.authority, p.child_id, p.start_date, p.previous_plans, p.source_file, p.source_ref
 ),
 classified AS (
-    SELECT s.*, (s.previous_end_date IS NOT NULL OR COALESCE(s.previous_plans, 0) > 0) AS repeat_plan
+    SELECT s.*,
+           CASE
+               WHEN CAST(:within_months AS INTEGER) IS NULL
+                   THEN s.previous_end_date IS NOT NULL OR COALESCE(s.previous_plans, 0) > 0
+               ELSE COALESCE(s.previous_end_date >= CAST(s.start_date - INTERVAL '1 month' * CAST(:within_months AS INTEGER) AS DATE), FALSE)
+           END AS repeat_plan
     FROM started s
 )
 SELECT c.authority,
@@ -29,14 +39,8 @@ SELECT c.authority,
        CASE WHEN c.repeat_plan THEN 'met' ELSE 'not_met' END AS status,
        TRUE AS in_denominator,
        c.repeat_plan AS met,
-       COALESCE(a.team, 'Unallocated') AS team,
-       COALESCE(a.worker, 'Unallocated') AS worker,
+       c.start_date AS team_date,
        c.source_file,
        c.source_ref,
        'cin_census' AS method
 FROM classified c
-LEFT JOIN allocation a
-       ON a.authority = c.authority
-      AND a.child_id = c.child_id
-      AND a.start_date <= c.start_date
-      AND (a.end_date IS NULL OR a.end_date >= c.start_date)
