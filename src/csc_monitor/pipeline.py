@@ -17,7 +17,7 @@ from .alerts.lifecycle import alert_validation_failure, enqueue, evaluate_all
 from .alerts.outbox import deliver
 from .config import Settings
 from .indicators.definitions import load_definitions
-from .indicators.engine import compute_all
+from .indicators.engine import compute_all, register_run_dates
 from .indicators.start_event_check import icpc_start_event_check
 from .ingest.landing import IngestReport, ingest_landing
 from .validation.runner import ValidationFailed, ValidationOutcome, stored_outcome, validate_warehouse  # noqa: F401 (re-exported)
@@ -148,6 +148,8 @@ def begin(settings: Settings, as_at: date, run_id: str, run_type: str = "manual"
         _failed(settings, as_at, run_id, run_type, error, send)
         raise
     keep_figures(engine, settings.authority, [as_at], run_id)
+    with engine.begin() as conn:
+        register_run_dates(conn, run_id, [as_at])
     record_run(engine, run_id, as_at, run_type, "validated", settings.authority)
     return outcome
 
