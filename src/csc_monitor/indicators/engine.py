@@ -24,7 +24,7 @@ UNIT_COLUMNS = (
     "authority", "as_at", "unit_key", "child_id", "start_date", "end_date", "elapsed", "status",
     "in_denominator", "met", "team", "worker", "source_file", "source_ref", "method",
 )
-DATES_PER_STATEMENT = 12  # bounds a statement's working memory in a backfill (see _insert_units)
+CHILD_DATES_PER_STATEMENT = 720_000  # bounds a statement's working memory in a backfill (see _insert_units)
 RESULT_COLUMNS = (
     "indicator_id", "version", "authority", "as_at", "scope_type", "scope", "numerator", "denominator",
     "value", "overdue", "method", "run_id",
@@ -59,15 +59,18 @@ def unit_sql(definition: Definition) -> str:
 
 
 def _insert_units(conn: Connection, definition: Definition, params: dict, run_id: str) -> int:
-    """Write the units of every date of the run, DATES_PER_STATEMENT dates per statement.
+    """Write the units of every date of the run, as many dates per statement as keep CHILD_DATES_PER_STATEMENT.
 
-    One statement over 60 month-ends materialises every visit window of every child for every date at once
-    (8 GB for a 60,000-child authority); a dozen dates at a time take about a third of that, in the same time.
+    One statement over 60 month-ends of a 60,000-child authority materialises every visit window of every child
+    for every date at once (8 GB); 12 dates at a time (720,000 child-dates) take about a third of that in the same
+    time. Smaller authorities keep one statement for all their dates: a statement has a fixed cost too.
     The indicator's SQL reads its dates from run_as_at under a key of its own (the run's id and the indicator's)."""
     dates = conn.execute(text("SELECT as_at FROM run_as_at WHERE run_id = :r ORDER BY as_at"), {"r": run_id}).scalars().all()
+    children = conn.execute(text("SELECT COUNT(*) FROM child WHERE authority = :authority"), params).scalar_one()
+    per_statement = max(1, CHILD_DATES_PER_STATEMENT // max(children, 1))
     key, columns, inserted = f"{run_id}#{definition.id}", ", ".join(UNIT_COLUMNS), 0
-    for start in range(0, len(dates), DATES_PER_STATEMENT):
-        register_run_dates(conn, key, dates[start:start + DATES_PER_STATEMENT])
+    for start in range(0, len(dates), per_statement):
+        register_run_dates(conn, key, dates[start:start + per_statement])
         inserted += conn.execute(
             text(f"INSERT INTO indicator_unit (indicator_id, version, run_id, {columns}) "
                  f"SELECT :indicator_id, :version, :stored_run_id, {columns} FROM ({unit_sql(definition)}) unit"),
