@@ -9,7 +9,7 @@ connections and variables first, the CSC_MONITOR_* / SLACK_* environment (config
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
