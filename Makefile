@@ -20,7 +20,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	scripts/ensure-postgres
 	scripts/ensure-chromium
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)

@@ -9,7 +9,7 @@ sum), and a backfill of 60 month-ends, each beside two references measured in th
 
 - the parse floor: every export parsed once (`parse_export`, no warehouse), the least any run must spend;
 - the analyst's baseline: ICPC timeliness, CLA visits (reg 28) and CP reviews computed row by row in plain
-  Python/pandas from the warehouse rows already in memory (`csc_monitor.reference`), against the SQL engine
+  Python/pandas from the warehouse rows already in memory (`csc_reference`), against the SQL engine
   computing the same three; their figures must be identical.
 
 Peak resident memory (sampled from /proc) is shown per stage, and growth exponents (the slope of log time
@@ -45,12 +45,12 @@ from csc_monitor.backfill import as_at_dates
 from csc_monitor.cli import SCALES
 from csc_monitor.config import load_settings
 from csc_monitor.dates import add_months
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 from csc_monitor.indicators.definitions import load_definitions
 from csc_monitor.indicators.engine import compute_all
 from csc_monitor.ingest.landing import file_authority, parse_export
-from csc_monitor.reference.front_door import known, period_contains
-from csc_monitor.truth import REFERENCES
+from csc_reference.front_door import known, period_contains
+from csc_monitor.synthetic.truth import REFERENCES
 from csc_monitor.workdays import working_days_between
 
 AS_AT = date(2025, 3, 31)
@@ -206,7 +206,7 @@ def fresh_warehouse(server_url: str | None, folder: Path):
 def measure(authorities: list[tuple], folder: Path, server_url: str | None, smoke: bool) -> Measurements:
     codes = [a[0] for a in authorities]
     landing = folder / "landing"
-    with mock.patch("csc_monitor.truth.planted_figures", return_value={}):  # the planted truth is quadratic and not needed here
+    with mock.patch("csc_monitor.synthetic.planted_figures", return_value={}):  # the planted truth is quadratic and not needed here
         for code, children, looked_after, years in authorities:
             generate(landing, children, seed=int(code), reference_date=AS_AT, code=code, truth_path=folder / f"truth_{code}.json",
                      looked_after=looked_after, years=years)

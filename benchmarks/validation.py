@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from csc_monitor import pipeline
 from csc_monitor.config import load_settings
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 from csc_monitor.validation.runner import validate_warehouse
 
 AS_AT = date(2025, 3, 31)
@@ -36,7 +36,7 @@ def _timed(action) -> float:
 
 def measure(url: str, folder: Path, children: int) -> dict:
     settings = load_settings(warehouse_url=url, data_dir=folder / "data", landing_dir=folder / "landing", data_docs=False)
-    with mock.patch("csc_monitor.truth.planted_figures", return_value={}):  # the planted truth is quadratic and not needed here
+    with mock.patch("csc_monitor.synthetic.planted_figures", return_value={}):  # the planted truth is quadratic and not needed here
         generate(settings.landing_dir, children=children, seed=7, reference_date=AS_AT)
     pipeline.ingest(settings)
     engine = pipeline.warehouse(settings)

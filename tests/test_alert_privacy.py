@@ -15,7 +15,8 @@ from sqlalchemy import text
 from csc_monitor import pipeline
 from csc_monitor.alerts import config as alert_config_module
 from csc_monitor.alerts.outbox import deliver
-from csc_monitor.generate import build_authority, generate
+from csc_monitor.synthetic import generate
+from csc_monitor.synthetic.cin import build_authority
 from csc_monitor.warehouse import insert_rows
 from tests.test_alert_lifecycle import INDICATOR, TITLE, slack  # noqa: F401 (the fixture)
 

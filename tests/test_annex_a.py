@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from csc_monitor.config import load_settings
-from csc_monitor.generate import build_authority, write_cin_census
-from csc_monitor.generate_annex_a import write_annex_a
+from csc_monitor.synthetic.cin import build_authority, write_cin_census
+from csc_monitor.synthetic.annex_a import write_annex_a
 from csc_monitor.ingest.annex_a import match_header, match_value, read_date
 from csc_monitor.ingest.annex_a_vocabulary import LISTS, normalise
 from csc_monitor.ingest.errors import ExportError
@@ -255,7 +255,7 @@ def test_the_writer_keeps_to_the_period_before_the_extract_date(tmp_path):
 
 def test_903_and_annex_a_list_8_agree_on_when_children_started_to_be_looked_after(settings, engine, second_warehouse, tmp_path):
     """The 903 episodes (periods of care) and Annex A list 8 of the same authority give the same start dates."""
-    from csc_monitor.generate_la import build_looked_after, write_ssda903
+    from csc_monitor.synthetic.looked_after import build_looked_after, write_ssda903
 
     facts = build_looked_after(seed=5, code="999", reference_date=AS_AT, children=60)
     settings.landing_dir.mkdir(parents=True)

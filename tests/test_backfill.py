@@ -7,7 +7,7 @@ from sqlalchemy import text
 from csc_monitor import pipeline
 from csc_monitor.backfill import as_at_dates
 from csc_monitor.cli import main
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 
 RESULT = ("SELECT indicator_id, version, as_at, scope_type, scope, numerator, denominator, value, overdue "
           "FROM indicator_result ORDER BY indicator_id, as_at, scope_type, scope")

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from csc_monitor import pipeline
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 
 AS_AT = date(2025, 3, 31)
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from csc_monitor import pipeline
 from csc_monitor.config import load_settings
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 from tests.conftest import PROJECT
 from tests.support.fake_slack import FakeSlack
 

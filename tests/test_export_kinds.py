@@ -3,7 +3,7 @@
 from datetime import date
 
 from csc_monitor.export_kinds import EXPORT_KINDS, matches
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 
 
 def test_every_generated_export_matches_exactly_one_kind(tmp_path):

@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 from csc_monitor.indicators.definitions import load_definitions
 from csc_monitor.indicators.engine import compute_all
 from csc_monitor.ingest.landing import ingest_landing

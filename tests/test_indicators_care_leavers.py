@@ -2,7 +2,7 @@
 
 import pytest
 
-from csc_monitor.reference.care_leavers import care_leaver_measure
+from csc_reference.care_leavers import care_leaver_measure
 from tests.support.facts_la import Facts
 from tests.test_indicators_looked_after import MARCH, compute_many
 

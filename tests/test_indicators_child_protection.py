@@ -9,7 +9,7 @@ from sqlalchemy import text
 from csc_monitor.indicators.definitions import load_definitions
 from csc_monitor.indicators.engine import compute_all, register_run_dates
 from csc_monitor.indicators.start_event_check import StartEventCheck, icpc_start_event_check
-from csc_monitor.reference import child_protection
+from csc_reference import child_protection
 from tests.support.facts_cp import (add_enquiry, add_plan, add_reviews, add_visit, add_visit_frequency, allocate,
                                     table_rows)
 from tests.test_indicators_front_door import compute, figure, reference_figure, units

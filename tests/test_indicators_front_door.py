@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from csc_monitor.indicators.definitions import load_definitions
 from csc_monitor.indicators.engine import compute_all
-from csc_monitor.reference import front_door
+from csc_reference import front_door
 from tests.support.facts import AUTHORITY
 from tests.support.facts_cp import add_assessment, add_referral, add_visit, allocate, table_rows
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from csc_monitor.authority_config import indicator_parameters
 from csc_monitor.indicators.definitions import load_definitions
 from csc_monitor.indicators.engine import compute_all
-from csc_monitor.reference import looked_after as ref
+from csc_reference import looked_after as ref
 from tests.support.facts import AUTHORITY
 from tests.support.facts_la import Facts
 

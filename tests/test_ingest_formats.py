@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from csc_monitor.generate import generate
-from csc_monitor.generate_la import build_looked_after
+from csc_monitor.synthetic import generate
+from csc_monitor.synthetic.looked_after import build_looked_after
 from csc_monitor.ingest.landing import ingest_landing
 
 AS_AT = date(2025, 3, 31)
@@ -106,7 +106,7 @@ def test_bad_files_name_file_row_and_problem(settings, engine, name, content, me
 
 def test_five_census_years_in_any_order_keep_the_latest_facts(settings, engine, tmp_path):
     """Each census repeats the enquiries still open; the latest year's version of a row wins whatever the load order."""
-    from csc_monitor.generate import build_authority, write_cin_census
+    from csc_monitor.synthetic.cin import build_authority, write_cin_census
     from csc_monitor.dates import add_months
 
     authority = build_authority(300, seed=9, reference_date=AS_AT, years=3)

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import text
 
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 from csc_monitor.indicators.definitions import load_definitions
 from csc_monitor.indicators import engine as engine_module
 from csc_monitor.indicators.engine import compute_all

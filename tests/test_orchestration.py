@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from csc_monitor import orchestration, pipeline
 from csc_monitor.config import load_settings
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 from csc_monitor.validation.report import report_dir
 from tests.support.facts import add_enquiry
 from tests.support.fake_slack import FakeSlack

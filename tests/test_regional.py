@@ -12,7 +12,7 @@ from csc_monitor import authority_config, pipeline
 from csc_monitor.alerts.messages import Figure, figure_text
 from csc_monitor.config import load_settings
 from csc_monitor.dates import add_months
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 from csc_monitor.indicators.exceptions import exception_rows
 from csc_monitor.ingest.errors import ExportError
 from csc_monitor.ingest.landing import file_authority, ingest_landing

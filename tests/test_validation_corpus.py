@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from csc_monitor import pipeline
 from csc_monitor.config import load_settings
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 from csc_monitor.validation.caveats import caveats_for
 
 AS_AT = date(2025, 3, 31)

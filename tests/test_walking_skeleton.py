@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from csc_monitor import pipeline
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 from csc_monitor.ingest.landing import ingest_landing
 
 AS_AT = date(2025, 3, 31)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from tqdm import tqdm
 
-from . import pipeline
+from . import exit_codes, pipeline
 from .config import Settings, load_settings
 from .indicators.definitions import load_definitions
 
@@ -53,12 +53,12 @@ def cmd_backfill(args) -> int:
     dates = as_at_dates(args.start, args.end, args.every)
     if not dates:
         print(f"no {args.every} dates between {args.start} and {args.end}", file=sys.stderr)
-        return 1
+        return exit_codes.NOTHING_TO_DO
     run_id = f"backfill__{dates[0].isoformat()}__{dates[-1].isoformat()}__{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
     queued = backfill(load_settings(), dates, run_id, alert=args.alert, progress=not args.no_progress)
     print(f"recomputed {len(dates)} as-at dates ({dates[0]} to {dates[-1]}) in run {run_id}; "
           f"{len(queued) if args.alert else 'no'} alert message(s) queued")
-    return 0
+    return exit_codes.OK
 
 
 def register(sub) -> None:

@@ -11,14 +11,16 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from . import pipeline
+from . import exit_codes, pipeline
 from . import backfill as backfill_cli
 from .alerts import cli as alerts_cli
 from .config import load_settings
+from .demo import run_demo
 from .process import exit_quietly
-from .comparators import latest_comparators, load_dfe_tidy_csv, load_quoted_figures
-from .generate import generate
-from .indicators.definitions import load_definitions
+from .results import result_rows, results_table
+from .comparators import load_dfe_tidy_csv, load_quoted_figures
+from .synthetic import generate
+from .indicators.catalogue import catalogue_path, render_catalogue
 from .indicators.exceptions import COLUMNS as EXCEPTION_COLUMNS
 from .indicators.exceptions import exception_rows
 from .validation.runner import ValidationFailed
@@ -52,28 +54,24 @@ def cmd_ingest(args) -> int:
     settings = load_settings(**({"landing_dir": args.directory} if args.directory else {}))
     report = pipeline.ingest(settings)
     print("\n".join(report.lines()) or "nothing new in the landing folder", file=sys.stderr if report.rejected else sys.stdout)
-    return 1 if report.rejected else 0
+    return exit_codes.REJECTED if report.rejected else exit_codes.OK
 
 
 def cmd_validate(args) -> int:
     settings = load_settings()
     outcome = pipeline.validate(settings, args.as_at, _run_id("validate", args.as_at), stop_on_critical=False)
     print(outcome.summary())
-    return 1 if outcome.critical_failures else 0
+    return exit_codes.NOT_PUBLISHED if outcome.critical_failures else exit_codes.OK
 
 
 def cmd_run(args) -> int:
     settings = load_settings()
     if args.all_authorities:
         return _run_all_authorities(settings, args)
-    try:
-        outcome = pipeline.run(settings, args.as_at, _run_id("cli", args.as_at), send=not args.no_send)
-    except ValidationFailed as failure:
-        print(failure.outcome.summary(), file=sys.stderr)
-        print("critical validation failure: nothing published; the last good results stay as they were", file=sys.stderr)
-        return 1
+    outcome = pipeline.run(settings, args.as_at, _run_id("cli", args.as_at), send=not args.no_send)
     print(outcome.summary())
-    return cmd_results(argparse.Namespace(as_at=args.as_at, json=False))
+    print("\n".join(results_table(result_rows(settings, args.as_at))))
+    return 0
 
 
 def _run_all_authorities(settings, args) -> int:
@@ -82,41 +80,15 @@ def _run_all_authorities(settings, args) -> int:
     for authority, outcome in outcomes.items():
         print(f"== authority {authority}: {'FAILED, nothing published' if outcome.critical_failures else 'published'}")
         print(outcome.summary())
-    return 1 if any(o.critical_failures for o in outcomes.values()) else 0
-
-
-def result_rows(as_at: date, scope_type: str = "authority") -> list[dict]:
-    settings = load_settings()
-    with pipeline.warehouse(settings).connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT r.indicator_id, r.version, r.scope_type, r.scope, r.numerator, r.denominator, r.value, r.overdue, r.method, r.run_id, "
-                "s.stale_since FROM indicator_result r LEFT JOIN result_staleness s ON s.run_id = r.run_id AND s.as_at = r.as_at "
-                "WHERE r.as_at = :d AND r.authority = :a AND (:t = 'all' OR r.scope_type = :t) "
-                "ORDER BY r.indicator_id, r.scope_type, r.scope"
-            ),
-            {"d": as_at, "a": settings.authority, "t": scope_type},
-        ).mappings().all()
-        comparators = latest_comparators(pipeline.warehouse(settings), as_at)
-    return [{**row, "value": None if row["value"] is None else round(row["value"], 1),
-             "stale_since": row["stale_since"] and row["stale_since"].isoformat(timespec="minutes"),
-             "comparator": comparators.get(row["indicator_id"], {})} for row in rows]
-
-
-VALUE_UNITS = {"percentage": "%", "mean_elapsed": " days", "rate_per_10000": "/10k"}
+    return exit_codes.NOT_PUBLISHED if any(o.critical_failures for o in outcomes.values()) else exit_codes.OK
 
 
 def cmd_results(args) -> int:
-    rows = result_rows(args.as_at, "all" if getattr(args, "all_scopes", False) else "authority")
+    rows = result_rows(load_settings(), args.as_at, "all" if getattr(args, "all_scopes", False) else "authority")
     if args.json:
         print(json.dumps([{**r, "as_at": args.as_at.isoformat()} for r in rows], indent=2))
         return 0
-    units = {d.id: VALUE_UNITS[d.aggregate] for d in load_definitions()}
-    print(f"{'indicator':<48} {'scope':<30} {'num':>6} {'den':>6} {'value':>12} {'overdue':>7}")
-    for r in rows:
-        value = "n/a" if r["value"] is None else f"{r['value']:.1f}{units.get(r['indicator_id'], '')}"
-        stale = f"  STALE since {r['stale_since']} (a later run failed; these are the last good figures)" if r["stale_since"] else ""
-        print(f"{r['indicator_id']:<48} {r['scope_type'] + ':' + r['scope']:<30} {r['numerator']:>6} {r['denominator']:>6} {value:>12} {r['overdue']:>7}{stale}")
+    print("\n".join(results_table(rows)))
     return 0
 
 
@@ -144,14 +116,25 @@ def cmd_comparators(args) -> int:
     return 0
 
 
-def cmd_demo(args) -> int:
-    from .demo import run_demo
+def cmd_docs(args) -> int:
+    """Write docs/indicators.md from the definitions (or, with --check, say whether it is out of date)."""
+    path, catalogue = catalogue_path(), render_catalogue()
+    if args.check:
+        current = path.read_text() if path.exists() else ""
+        print(f"{path} is {'up to date' if current == catalogue else 'out of date: run csc-monitor docs'}")
+        return exit_codes.OK if current == catalogue else exit_codes.REJECTED
+    path.write_text(catalogue)
+    print(f"wrote {path}")
+    return exit_codes.OK
 
+
+def cmd_demo(args) -> int:
     return run_demo(args.reference_date, args.children)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="csc-monitor", description=__doc__)
+    parser = argparse.ArgumentParser(prog="csc-monitor", description=__doc__, epilog=exit_codes.epilog(),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("generate", help="write synthetic exports and their planted ground truth")
@@ -200,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quoted", action="store_true", help="the file is a hand-kept list of quoted figures (indicator_id, geography, period_end, value, source)")
     p.set_defaults(func=cmd_comparators)
 
+    p = sub.add_parser("docs", help="write the indicator catalogue docs/indicators.md from indicators/*.yml")
+    p.add_argument("--check", action="store_true", help="only say whether the file is out of date (exit 1 if it is)")
+    p.set_defaults(func=cmd_docs)
+
     p = sub.add_parser("demo", help="generate data and run the csc_nightly DAG once on the embedded default")
     p.add_argument("--reference-date", type=_date, default=date(2025, 3, 31))
     p.add_argument("--children", type=int, default=600)
@@ -211,7 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ValidationFailed as failure:
+        print(failure.outcome.summary(), file=sys.stderr)
+        print("critical validation failure: nothing published; the last good results stay as they were", file=sys.stderr)
+        return exit_codes.NOT_PUBLISHED
 
 
 def entry() -> None:

@@ -6,15 +6,18 @@ messages to the console and data/outbox/ unless SLACK_BOT_TOKEN is set.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from .config import load_settings, project_dir
-from .generate import generate
+from sqlalchemy import text
+
+from . import pipeline
+from .config import Settings, load_settings, project_dir
+from .results import formatted_value, result_rows, value_units
+from .synthetic import generate
 
 
 def airflow_environment(data_dir: Path) -> dict[str, str]:
@@ -52,13 +55,30 @@ def run_demo(reference_date: date, children: int) -> int:
     env = airflow_environment(settings.data_dir)
     _airflow(["db", "migrate"], env)
     _airflow(["dags", "test", "csc_nightly", (reference_date + timedelta(days=1)).isoformat()], env)
-
-    from .cli import main as cli_main
-
-    print("\nPublished figures as at", reference_date.isoformat())
-    cli_main(["results", "--as-at", reference_date.isoformat(), "--all-scopes"])
-    print(f"\nSlack messages (no token set: written to {settings.outbox_file}):" if not settings.slack_token else "\nSlack messages sent:")
-    if settings.outbox_file.exists():
-        for line in settings.outbox_file.read_text().splitlines():
-            print("  -", json.loads(line)["text"])
+    print("\n".join(summary(settings, reference_date, planted)))
     return 0
+
+
+def summary(settings: Settings, as_at: date, planted: dict) -> list[str]:
+    """What a manager reads in ten seconds: the headline figure, the breaches by severity, where to look next."""
+    rows = result_rows(settings, as_at)
+    units = value_units()
+    with pipeline.warehouse(settings).connect() as conn:
+        breaches = conn.execute(text(
+            "SELECT severity, indicator_id FROM alert_state WHERE authority = :a AND scope = 'all' AND status = 'firing' "
+            "ORDER BY severity, indicator_id"), {"a": settings.authority}).all()
+    icpc = next((r for r in rows if r["indicator_id"] == "icpc_within_15_working_days"), None)
+    messages = settings.outbox_file.read_text().splitlines() if settings.outbox_file.exists() else []
+    lines = [f"\n== authority {settings.authority}, figures as at {as_at.isoformat()} =="]
+    if icpc:
+        agrees = "equals" if (icpc["numerator"], icpc["denominator"]) == (planted["numerator"], planted["denominator"]) else "DIFFERS FROM"
+        lines.append(f"ICPC within 15 working days: {formatted_value(icpc, units)} ({icpc['numerator']} of {icpc['denominator']}), "
+                     f"which {agrees} the planted {planted['numerator']} of {planted['denominator']}")
+    by_severity = {severity: [b.indicator_id for b in breaches if b.severity == severity] for severity in ("critical", "warning")}
+    lines.append(f"{len(rows)} indicators published: {len(by_severity['critical'])} breaching critical, "
+                 f"{len(by_severity['warning'])} breaching warning")
+    lines += [f"  {severity}: {', '.join(ids)}" for severity, ids in by_severity.items() if ids]
+    lines.append(f"Slack: {len(messages)} messages " + ("sent" if settings.slack_token else f"written to {settings.outbox_file}"))
+    lines.append("Dashboard: Airflow's api-server serves it at /csc/ (docs/dashboard.md)")
+    lines.append(f"Every figure, team and worker: csc-monitor results --as-at {as_at.isoformat()} --all-scopes")
+    return lines

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import Engine, text
 
 from ..warehouse import insert_rows
+from .suites import suite_files
 
 
 def _json_value(value):
@@ -50,8 +51,6 @@ def quarantine_rows(engine: Engine, authority: str, run_id: str, table: str, rul
 
 
 def _table_keys() -> dict[str, list[str]]:
-    from .runner import suite_files
-
     keys = {}
     for path in suite_files():
         meta = json.loads(path.read_text())["meta"]

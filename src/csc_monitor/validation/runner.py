@@ -25,11 +25,12 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, text
 
-from ..config import Settings, project_dir
+from ..config import Settings
 from ..warehouse import insert_rows
 from ..workdays import CALENDAR_START
 from .code_lists import code_lists
 from .quarantine import quarantine_rows
+from .suites import suite_files
 
 MAX_EXAMPLES = 5
 ROW_ID = ["source_file", "source_ref"]
@@ -114,10 +115,6 @@ class Suite:
 
     def expectation(self, rule: str) -> dict:
         return next(e for e in self.expectations if e["meta"]["rule"] == rule)
-
-
-def suite_files() -> list[Path]:
-    return sorted((project_dir() / "expectations").glob("*.json"))
 
 
 def _load_suite(path: Path) -> Suite:

@@ -12,9 +12,9 @@ import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .dates import add_months
-from .generate import Authority
-from .workdays import add_working_days
+from ..dates import add_months
+from .cin import Authority
+from ..workdays import add_working_days
 
 CIC_TEAMS = {"Children in Care North": ["Ivy Clarke", "Jon Reid"], "Children in Care South": ["Kemi Bello", "Liam Shaw"]}
 LEAVING_CARE_TEAM = {"Leaving Care": ["Mo Ahmed", "Nia Jones"]}

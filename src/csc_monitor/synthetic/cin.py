@@ -9,7 +9,6 @@ holidays. The same seed always writes the same files.
 from __future__ import annotations
 
 import csv
-import json
 import random
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -17,8 +16,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from .dates import add_months
-from .workdays import add_working_days, working_days_between
+from ..dates import add_months
+from ..workdays import add_working_days, working_days_between
 
 ASSESSMENT_TEAMS = {"Assessment North": ["Asha Khan", "Ben Lewis"], "Assessment South": ["Cara Doyle", "Dev Patel"]}
 CP_TEAMS = {"Child Protection East": ["Eve Morris", "Femi Adeyemi"], "Child Protection West": ["Gus Taylor", "Hana Novak"]}
@@ -331,7 +330,7 @@ def icpc_truth(authority: Authority, as_at: date) -> dict:
     return {"as_at": as_at.isoformat(), **totals, "by_team": dict(sorted(teams.items()))}
 
 
-def _all_facts(authority: Authority, la_facts: dict[str, list[dict]]) -> dict[str, list[dict]]:
+def all_facts(authority: Authority, la_facts: dict[str, list[dict]]) -> dict[str, list[dict]]:
     facts = {table: list(rows) for table, rows in la_facts.items()}
     for table, rows in cin_facts(authority).items():
         facts[table] = facts.get(table, []) + rows
@@ -339,53 +338,3 @@ def _all_facts(authority: Authority, la_facts: dict[str, list[dict]]) -> dict[st
     for empty in ("la_outcome", "annex_a_latest"):
         facts.setdefault(empty, [])
     return facts
-
-
-def generate(out_dir: Path, children: int, seed: int, reference_date: date, code: str = "999", truth_path: Path | None = None,
-             looked_after: int | None = None, years: int = 1, annex_a_dir: Path | None = None) -> dict:
-    """Write the exports into out_dir and the planted ground truth beside it (never into the landing folder).
-
-    `children` sizes the CIN census; `looked_after` (default a quarter of it) the SSDA903 return and
-    the event extracts (visits, reviews, health checks, return interviews) for the same authority.
-    `years` writes one CIN census per collection year, the latest ending on `reference_date`.
-    `annex_a_dir`, if given, receives the same authority as an Ofsted Annex A workbook (lists 3-8): an
-    alternative source for the same facts, so it is kept out of the landing folder.
-    """
-    from .generate_la import build_looked_after, case_visits, write_events, write_ssda903
-    from .truth import planted_figures
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    authority = build_authority(children, seed, reference_date, code, years)
-    la_facts = build_looked_after(seed, code, reference_date, children // 4 if looked_after is None else looked_after)
-    visits, frequencies = case_visits(random.Random(seed + 1), authority)
-    la_facts["visit"] += visits
-    la_facts["cp_visit_frequency"] = frequencies
-    authority.allocations += [Allocation(r["child_id"], r["team"], r["worker"], r["start_date"], r["end_date"]) for r in la_facts.pop("allocation")]
-    for back in range(years):
-        census_date = add_months(reference_date, -12 * back)
-        write_cin_census(authority, out_dir / f"cin_census_{code}_{census_date.year}.xml", census_date)
-    write_allocations(authority, out_dir / f"allocations_{code}_{reference_date.isoformat()}.csv")
-    write_ssda903(la_facts, out_dir, code, reference_date.year)
-    write_events(la_facts, out_dir, code, reference_date)
-    if annex_a_dir:
-        from .generate_annex_a import write_annex_a
-
-        write_annex_a(authority, annex_a_dir / f"annex_a_{code}_{reference_date.isoformat()}.xlsx", reference_date,
-                      seed=seed, looked_after={"child": la_facts["child"], "care_episode": la_facts["care_episode"]})
-    truth = {
-        "authority": code,
-        "seed": seed,
-        "reference_date": reference_date.isoformat(),
-        "children": len(authority.children),
-        "icpc_within_15_working_days": icpc_truth(authority, reference_date),
-        "enquiries": [
-            {"child_id": c.child_id, **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(e).items()}}
-            for c in authority.children
-            for e in c.episode.enquiries
-        ],
-        "row_counts": {table: len(rows) for table, rows in la_facts.items()},
-        "figures": planted_figures(_all_facts(authority, la_facts), reference_date, code),
-    }
-    truth_path = truth_path or out_dir.parent / f"ground_truth_{code}_{reference_date.isoformat()}.json"
-    truth_path.write_text(json.dumps(truth, indent=2))
-    return truth

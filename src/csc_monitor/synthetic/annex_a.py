@@ -16,9 +16,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from .dates import add_months
-from .generate import Authority, Child
-from .ingest.annex_a_vocabulary import LISTS
+from ..dates import add_months
+from .cin import Authority, Child
+from ..ingest.annex_a_vocabulary import LISTS
 
 SEX_STYLES = ({"M": "a) Male", "F": "b) Female"}, {"M": "M", "F": "F"}, {"M": "1 - Male", "F": "2 - Female"}, {"M": "Male", "F": "Female"})
 YES_NO_STYLES = (("Yes", "No"), ("Y", "N"), ("a) Yes", "b) No"), ("YES", "NO"))

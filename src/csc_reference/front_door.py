@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..dates import add_months
-from ..workdays import working_days_between
+from csc_monitor.dates import add_months
+from csc_monitor.workdays import working_days_between
 
 
 def period_contains(day: date | None, as_at: date) -> bool:

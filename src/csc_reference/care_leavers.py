@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..dates import add_months
+from csc_monitor.dates import add_months
 from .looked_after import care_periods, looked_after_on, reporting_year
 
 EVENT_MEASURES = ("contact", "pathway")

@@ -1,7 +1,7 @@
 """The figures planted in generated data, computed by the plain-Python reference implementations.
 
 The generator knows every fact it wrote (in warehouse-row form); applying the row-by-row reference
-functions (src/csc_monitor/reference/) to those facts gives the figures the SQL must reproduce
+functions (src/csc_reference/) to those facts gives the figures the SQL must reproduce
 exactly after the exports have gone through ingest. Two independent implementations, one answer.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable
 
-from .authority_config import indicator_parameters
-from .indicators.definitions import load_definitions
-from .reference import adoption, care_leavers, child_protection, front_door, looked_after
+from ..authority_config import indicator_parameters
+from ..indicators.definitions import load_definitions
+from csc_reference import adoption, care_leavers, child_protection, front_door, looked_after
 
 Facts = dict[str, list[dict]]
 

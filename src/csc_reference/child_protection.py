@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ..dates import add_months
-from ..workdays import add_working_days, working_days_between
+from csc_monitor.dates import add_months
+from csc_monitor.workdays import add_working_days, working_days_between
 from .front_door import figure, known, period_contains
 
 

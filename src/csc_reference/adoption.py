@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..dates import add_months
+from csc_monitor.dates import add_months
 from .looked_after import care_periods, period_placements
 
 CARER_CHANGES = ("S", "P", "B")

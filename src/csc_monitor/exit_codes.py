@@ -1,0 +1,21 @@
+"""What `csc-monitor` exits with, so a scheduler (cron, Airflow's BashOperator, a Windows task) can tell outcomes apart."""
+
+from __future__ import annotations
+
+OK = 0
+REJECTED = 1        # ingest: at least one export was rejected (the others loaded; reasons in rejected/)
+USAGE = 2           # the command line was wrong (argparse's own code)
+NOT_PUBLISHED = 3   # run, validate, backfill: a critical data check failed; nothing was published, the last good figures stay
+NOTHING_TO_DO = 4   # nothing to work on: no as-at dates in a backfill range
+
+MEANINGS = {
+    OK: "success",
+    REJECTED: "ingest: an export was rejected (every other file loaded; the reason is beside it in rejected/); docs --check: out of date",
+    USAGE: "the command line was wrong",
+    NOT_PUBLISHED: "run, validate, backfill: a critical data check failed; nothing was published and the last good figures stay",
+    NOTHING_TO_DO: "backfill: no as-at dates in the range",
+}
+
+
+def epilog() -> str:
+    return "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in MEANINGS.items())
