@@ -4,13 +4,13 @@ import pytest
 
 from csc_monitor.reference.care_leavers import care_leaver_measure
 from tests.support.facts_la import Facts
-from tests.test_indicators_looked_after import MARCH, compute_many
+from tests.test_indicators_looked_after import MARCH, compute_many, units
 
 EXPECTED = {   # (numerator, denominator) as at 31 March 2025, counted by hand below
     "care_leavers_in_touch_17_18": (2, 3), "care_leavers_in_touch_19_21": (0, 2),
     "care_leavers_eet_17_18": (1, 3), "care_leavers_eet_19_21": (1, 2),
     "care_leavers_suitable_accommodation_17_18": (2, 3), "care_leavers_suitable_accommodation_19_21": (1, 2),
-    "care_leavers_contact_within_8_weeks": (2, 6), "pathway_plan_reviewed_within_6_months": (2, 6),
+    "care_leavers_contact_within_8_weeks": (2, 6), "pathway_plan_reviewed_within_6_months": (3, 6),
 }
 
 
@@ -43,7 +43,7 @@ def leaver_facts(engine):
     f.visit("K3", "2025-03-30", kind="CL", seen=False)  # not seen: no contact
     f.visit("K9", "2025-03-31", kind="CL")
     f.visit("K4", "2025-04-01", kind="CL")              # after the as-at date
-    f.review("K1", "2024-09-30", kind="PATHWAY")        # exactly 6 months before: not within
+    f.review("K1", "2024-09-30", kind="PATHWAY")        # exactly 6 months before 31 March 2025: within
     f.review("K2", "2024-10-01", kind="PATHWAY")
     f.review("K3", "2025-01-01", kind="PATHWAY", cancelled=True)
     f.review("K4", "2025-03-31", kind="PATHWAY")
@@ -55,6 +55,9 @@ def test_care_leaver_measures_by_hand_and_reference(leaver_facts):
     figures = compute_many(leaver_facts, list(EXPECTED), MARCH)
     got = {i: figures[i][MARCH][("authority", "all")][:2] for i in EXPECTED}
     assert got == EXPECTED
+    assert {child: status for (child, _), (status, _, _) in units(leaver_facts, "pathway_plan_reviewed_within_6_months", MARCH).items()} == {
+        "K1": "met", "K2": "met", "K3": "not_met", "K4": "met", "K6": "excluded", "K7": "excluded", "K8": "excluded",
+        "K9": "not_met", "K10": "not_met"}
     assert figures["care_leavers_in_touch_17_18"][MARCH][("authority", "all")][3] == "ssda903"
     assert figures["care_leavers_contact_within_8_weeks"][MARCH][("team", "Leaving Care")][:2] == (2, 5)  # K10 unallocated
     assert figures["care_leavers_contact_within_8_weeks"][MARCH][("authority", "all")][3] == "events"

@@ -55,7 +55,7 @@ unit AS (
                         WHEN 'eet' THEN SUBSTRING(c.activity, 1, 1) IN ('F', 'P')
                         WHEN 'accommodation' THEN SUBSTRING(c.accommodation, 2, 1) = '1'
                         WHEN 'contact' THEN c.as_at - c.last_contact <= :contact_days
-                        WHEN 'pathway' THEN c.last_pathway_review > c.six_months_before
+                        WHEN 'pathway' THEN c.last_pathway_review >= c.six_months_before
                     END THEN 'met'
                ELSE 'not_met'
            END AS status,

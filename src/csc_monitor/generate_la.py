@@ -146,6 +146,9 @@ class LookedAfterBuilder:
             if rng.random() < 0.85 and dental <= stop:
                 self._row("health_check", child_id, "generated", check_kind="DENTAL", check_date=dental)
             check = add_months(check, 12) + timedelta(days=rng.randint(-30, 30))
+        year_before = add_months(self.reference_date, -12)   # "within 12 months" is inclusive: plant the boundary day
+        if rng.random() < 0.25 and start <= year_before <= stop:
+            self._row("health_check", child_id, "generated", check_kind=rng.choice(["RHA", "DENTAL"]), check_date=year_before)
 
     def _care_leaver(self, child_id: str, birth: date) -> None:
         rng = self.rng
@@ -156,7 +159,8 @@ class LookedAfterBuilder:
         while contact <= self.reference_date:
             self._row("visit", child_id, "generated", visit_kind="CL", visit_date=contact, seen=True, seen_alone=True, worker=None)
             contact += timedelta(days=rng.choice([30, 45, 56, 70]))
-        plan_review = _day(rng, add_months(self.reference_date, -9), self.reference_date)
+        plan_review = rng.choice([_day(rng, add_months(self.reference_date, -9), self.reference_date),
+                                  add_months(self.reference_date, -6)])   # the inclusive boundary day
         self._row("review_event", child_id, "generated", review_kind="PATHWAY", due_date=None, review_date=plan_review, cancelled=False)
 
     def _missing(self, child_id: str, start: date, end_of_care: date | None) -> None:

@@ -30,7 +30,7 @@ def _met(measure: str, status: dict, child: str, visits, review_events, as_at: d
         return any(v["child_id"] == child and v["visit_kind"] == "CL" and v["seen"]
                    and 0 <= (as_at - v["visit_date"]).days <= contact_days for v in visits)
     return any(r["child_id"] == child and r["review_kind"] == "PATHWAY" and not r["cancelled"]
-               and r["review_date"] is not None and add_months(as_at, -6) < r["review_date"] <= as_at
+               and r["review_date"] is not None and add_months(as_at, -6) <= r["review_date"] <= as_at
                for r in review_events)
 
 
