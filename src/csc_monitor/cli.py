@@ -111,12 +111,12 @@ def cmd_results(args) -> int:
     if args.json:
         print(json.dumps([{**r, "as_at": args.as_at.isoformat()} for r in rows], indent=2))
         return 0
-    units = {d.id: VALUE_UNITS[d.aggregate] for d in load_definitions()}
-    print(f"{'indicator':<48} {'scope':<30} {'num':>6} {'den':>6} {'value':>12} {'overdue':>7}")
+    units = {d.id: VALUE_UNITS[d.aggregate] for d in load_definitions(include_retired=True)}
+    print(f"{'indicator':<48} {'scope':<30} {'num':>6} {'den':>6} {'value':>12} {'overdue':>7} version")
     for r in rows:
         value = "n/a" if r["value"] is None else f"{r['value']:.1f}{units.get(r['indicator_id'], '')}"
         stale = f"  STALE since {r['stale_since']} (a later run failed; these are the last good figures)" if r["stale_since"] else ""
-        print(f"{r['indicator_id']:<48} {r['scope_type'] + ':' + r['scope']:<30} {r['numerator']:>6} {r['denominator']:>6} {value:>12} {r['overdue']:>7}{stale}")
+        print(f"{r['indicator_id']:<48} {r['scope_type'] + ':' + r['scope']:<30} {r['numerator']:>6} {r['denominator']:>6} {value:>12} {r['overdue']:>7} v{r['version']}{stale}")
     return 0
 
 
