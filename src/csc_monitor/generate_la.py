@@ -50,6 +50,8 @@ class LookedAfterBuilder:
         care_leaver = rng.random() < 0.2
         if care_leaver:
             birth = _day(rng, ref_date - timedelta(days=int(21 * 365.25)), ref_date - timedelta(days=int(17 * 365.25)))
+            if rng.random() < 0.3:   # OC3 age groups: birthdays on and just after the collection year's 31 March
+                birth = date(ref_date.year - rng.choice([18, 19, 22]), 3, rng.choice([30, 31])) + timedelta(days=rng.choice([0, 1, 2]))
             start = _day(rng, max(self.earliest, birth + timedelta(days=int(13 * 365.25))), birth + timedelta(days=int(16.5 * 365.25)))
         else:
             birth = _day(rng, ref_date - timedelta(days=int(17 * 365.25)), ref_date - timedelta(days=60))
