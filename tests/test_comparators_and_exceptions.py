@@ -87,5 +87,5 @@ def test_results_table_shows_each_value_in_its_unit(settings, engine, monkeypatc
     monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
     assert cli.main(["results", "--as-at", "2025-03-31"]) == 0
     lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
-    assert lines["icpc_within_15_working_days"][2:6] == ["1", "2", "50.0%", "1"]
+    assert lines["icpc_within_15_working_days"][2:7] == ["1", "2", "50.0%", "1", "v1"]   # the version that produced it
     assert lines["referrals_rate"][2:5] == ["3", "3", "0.8/10k"]  # 3 referrals per 40,000 children

@@ -184,6 +184,17 @@ def test_indicator_page_trend_definition_and_team_filter(warehouse, client, airf
     assert client.get(f"/indicators/{ICPC}?as_at=2020-01-31", headers=headers).status_code == 404
 
 
+def test_a_retired_definitions_figures_stay_readable_with_the_version_that_produced_them(warehouse, engine, client, airflow_auth):
+    """cp_plans_two_years_or_more version 1 ended: no run computes it, but its page shows what it published and why it ended."""
+    retired = "cp_plans_two_years_or_more"
+    with engine.begin() as conn:
+        insert_rows(conn, "indicator_result", [{**_result(DATES[2], "authority", "all", 3, 4), "indicator_id": retired}])
+    page = client.get(f"/indicators/{retired}", headers={"Authorization": f"Bearer {airflow_auth('viewer')}"}).text
+    assert "No longer computed: version 1 ended on 3 December 2026" in page
+    assert '<td class="num">75.0%</td><td class="num">3</td><td class="num">4</td><td>v1</td>' in page
+    assert "<dt>Version 1</dt><dd>plans open at the as-at date or ended in the 12 months to it" in page
+
+
 def test_exceptions_csv_is_exactly_the_children_not_meeting_the_standard(warehouse, client, airflow_auth):
     headers = {"Authorization": f"Bearer {airflow_auth('op')}"}
     east = client.get(f"/indicators/{ICPC}/exceptions.csv?team=CP+East", headers=headers)

@@ -180,32 +180,52 @@ def test_repeat_plans_ever_and_within_two_years(engine):
     assert reference_figure(child_protection.repeat_cp_plans_within_2_years(plans, MARCH_31)) == (1, 5, 0)
 
 
-def test_plans_lasting_two_years_or_more_and_cp_rate(engine):
+def test_plans_lasting_two_years_or_more_ceased_in_the_year_and_open_at_the_date_and_cp_rate(engine):
     with engine.begin() as conn:
-        add_plan(conn, "TWO-exact", "2023-03-31")                          # open: exactly 2 years on 31 March 2025
-        add_plan(conn, "TWO-short", "2023-04-01")                          # open: a day short
-        add_plan(conn, "TWO-ended", "2022-05-01", end="2024-06-01")        # ended in the period after 2 years
-        add_plan(conn, "TWO-before", "2021-01-01", end="2024-03-31")       # ended the day before the period
-        add_plan(conn, "TWO-leap", "2020-02-29", end="2022-02-28")         # 29 Feb 2020 + 24 months = 28 Feb 2022
-        add_plan(conn, "TWO-ends-later", "2023-01-10", end="2025-06-01")   # open at 31 March 2025
+        add_plan(conn, "TWO-ceased-exact", "2022-06-15", end="2024-06-15")   # ceased after exactly 2 years
+        add_plan(conn, "TWO-ceased-short", "2022-09-02", end="2024-09-01")   # ceased a day short of 2 years
+        add_plan(conn, "TWO-ceased-early", "2024-01-10", end="2024-07-01")
+        add_plan(conn, "TWO-before", "2021-01-01", end="2024-03-31")         # ceased the day before the period
+        add_plan(conn, "TWO-on-date", "2023-03-31", end="2025-03-31")        # ceased on the as-at date, exactly 2 years
+        add_plan(conn, "TWO-open-exact", "2023-03-31")                       # open: exactly 2 years on 31 March 2025
+        add_plan(conn, "TWO-open-short", "2023-04-01")                       # open: a day short
+        add_plan(conn, "TWO-ends-later", "2023-01-10", end="2025-06-01")     # open at 31 March 2025
+        add_plan(conn, "TWO-leap", "2020-02-29", end="2022-02-28")           # 29 Feb 2020 + 24 months = 28 Feb 2022
     march_2022 = date(2022, 3, 31)
-    compute(engine, ["cp_plans_two_years_or_more", "cp_rate"], MARCH_31, march_2022)
-    assert units(engine, "cp_plans_two_years_or_more", MARCH_31) == {
-        "TWO-exact/2023-03-31": ("met", 731),
-        "TWO-short/2023-04-01": ("not_met", 730),
-        "TWO-ended/2022-05-01": ("met", 762),
+    ceased, still_open = "cp_plans_ceased_two_years_or_more", "cp_plans_open_two_years_or_more"
+    compute(engine, [ceased, still_open, "cp_rate"], MARCH_31, march_2022)
+    assert units(engine, ceased, MARCH_31) == {
+        "TWO-ceased-exact/2022-06-15": ("met", 731),
+        "TWO-ceased-short/2022-09-02": ("not_met", 730),
+        "TWO-ceased-early/2024-01-10": ("not_met", 173),
+        "TWO-on-date/2023-03-31": ("met", 731),
+    }
+    assert units(engine, still_open, MARCH_31) == {
+        "TWO-open-exact/2023-03-31": ("met", 731),
+        "TWO-open-short/2023-04-01": ("not_met", 730),
         "TWO-ends-later/2023-01-10": ("met", 811),
     }
-    assert units(engine, "cp_plans_two_years_or_more", march_2022) == {
-        "TWO-leap/2020-02-29": ("met", 730),
-        "TWO-before/2021-01-01": ("not_met", 454),
-    }
-    assert figure(engine, "cp_plans_two_years_or_more", MARCH_31) == (3, 4, 0, 75.0, "cin_census")
+    assert units(engine, ceased, march_2022) == {"TWO-leap/2020-02-29": ("met", 730)}
+    assert units(engine, still_open, march_2022) == {"TWO-before/2021-01-01": ("not_met", 454)}
+    assert figure(engine, ceased, MARCH_31) == (2, 4, 0, 50.0, "cin_census")
+    assert figure(engine, still_open, MARCH_31) == (2, 3, 0, 66.6667, "cin_census")
     assert figure(engine, "cp_rate", MARCH_31) == (3, 3, 0, 0.75, "cin_census")   # population 40,000
     plans = table_rows(engine, "cp_plan")
-    assert reference_figure(child_protection.cp_plans_two_years_or_more(plans, MARCH_31)) == (3, 4, 0)
-    assert reference_figure(child_protection.cp_plans_two_years_or_more(plans, march_2022)) == (1, 2, 0)
+    assert reference_figure(child_protection.cp_plans_ceased_two_years_or_more(plans, MARCH_31)) == (2, 4, 0)
+    assert reference_figure(child_protection.cp_plans_open_two_years_or_more(plans, MARCH_31)) == (2, 3, 0)
+    assert reference_figure(child_protection.cp_plans_ceased_two_years_or_more(plans, march_2022)) == (1, 1, 0)
+    assert reference_figure(child_protection.cp_plans_open_two_years_or_more(plans, march_2022)) == (0, 1, 0)
     assert child_protection.cp_rate(plans, MARCH_31, population=40000)["value"] == 0.75
+
+
+def test_the_retired_mixed_definition_is_not_computed_but_its_figures_stay_readable(engine):
+    """cp_plans_two_years_or_more version 1 ended: no run computes it; what it published keeps its version."""
+    from csc_monitor.indicators.definitions import load_definitions as load
+
+    assert "cp_plans_two_years_or_more" not in [d.id for d in load()]
+    (retired,) = load(["cp_plans_two_years_or_more"], include_retired=True)
+    assert (retired.version, retired.retired.split(":")[0]) == (1, "version 1 ended on 3 December 2026")
+    assert retired.version_history == {1: "plans open at the as-at date or ended in the 12 months to it, lasting 24 calendar months or more (ended)"}
 
 
 def test_icpc_start_event_check_counts_enquiries_whose_recorded_start_is_too_late(engine):
@@ -224,7 +244,7 @@ def test_icpc_start_event_check_counts_enquiries_whose_recorded_start_is_too_lat
 
 
 def test_many_dates_in_one_run_equal_single_runs(reviews):
-    ids = ["cp_reviews_on_time", "cp_visits_in_line_with_plan", "cp_plans_two_years_or_more"]
+    ids = ["cp_reviews_on_time", "cp_visits_in_line_with_plan", "cp_plans_open_two_years_or_more"]   # no plan in it has ended
     dates = [date(2024, 10, 31), MARCH_31, APRIL_2]
     compute(reviews, ids, *dates)
     together = {(i, d): figure(reviews, i, d) for i in ids for d in dates}

@@ -119,13 +119,15 @@ def test_visits_and_reviews_fall_back_to_annex_a_without_events(engine):
     figures = compute_many(f, ["cla_visits_reg28", "cla_reviews_on_time"], date(2025, 3, 30), MARCH)
     # visits: 42 days before the extract met, 43 days and none not met
     assert figures["cla_visits_reg28"][MARCH][("authority", "all")][:4] == (1, 3, 0, "annex_a_snapshot")
-    # reviews: 1 October 2024 is within 6 months of 31 March 2025; 30 September is not
-    assert figures["cla_reviews_on_time"][MARCH][("authority", "all")][:4] == (1, 3, 0, "annex_a_snapshot")
+    # reviews: 1 October 2024 and 30 September 2024, exactly 6 months before 31 March 2025, are within 6 months
+    assert figures["cla_reviews_on_time"][MARCH][("authority", "all")][:4] == (2, 3, 0, "annex_a_snapshot")
+    assert {child: status for (child, _), (status, _, _) in units(f, "cla_reviews_on_time", MARCH).items()} == {
+        "X": "met", "Y": "met", "Z": "not_met"}
     assert date(2025, 3, 30) not in figures["cla_visits_reg28"]                       # no extract yet
     visits = ref.cla_visits_reg28([], [], MARCH, annex_a=f.rows("annex_a_latest"))
     reviews = ref.cla_reviews_on_time([], [], [], MARCH, annex_a=f.rows("annex_a_latest"))
-    for result in (visits, reviews):
-        assert (result["numerator"], result["denominator"], result["method"]) == (1, 3, "annex_a_snapshot")
+    assert (visits["numerator"], visits["denominator"], visits["method"]) == (1, 3, "annex_a_snapshot")
+    assert (reviews["numerator"], reviews["denominator"], reviews["method"]) == (2, 3, "annex_a_snapshot")
 
 
 # --- cla_reviews_on_time ---------------------------------------------------------------------------
@@ -273,22 +275,25 @@ def test_annual_health_and_dental_checks_by_hand_and_reference(engine):
     f.add("health_check", child_id="A1", check_kind="RHA", check_date="2024-04-01")
     f.episode("A2", "2024-04-01")                                   # one day short of 12 months: not in the cohort
     f.episode("A3", "2020-01-01")
-    f.add("health_check", child_id="A3", check_kind="RHA", check_date="2024-03-31")   # exactly 12 months old at 31 March
+    f.add("health_check", child_id="A3", check_kind="RHA", check_date="2024-03-31")   # exactly 12 months before 31 March: within
     f.episode("A4", "2020-01-01")
     f.add("health_check", child_id="A4", check_kind="IHA", check_date="2025-03-31")
     f.add("health_check", child_id="A4", check_kind="DENTAL", check_date="2024-06-01")
     f.episode("A5", "2020-01-01", end="2025-03-31", rec="E13")      # left care on the as-at date
     f.episode("A6", "2020-01-01")
     f.add("health_check", child_id="A6", check_kind="RHA", check_date="2024-02-29")   # within 12 months of 28 Feb 2025
+    f.add("health_check", child_id="A6", check_kind="DENTAL", check_date="2024-03-31")  # exactly 12 months before 31 March
     feb = date(2025, 2, 28)
     figures = compute_many(f, ["cla_annual_health_assessment", "cla_dental_check"], feb, MARCH)
     annual, dental = figures["cla_annual_health_assessment"], figures["cla_dental_check"]
-    assert authority(annual, feb) == (2, 4, 0) and authority(annual, MARCH) == (2, 4, 0)   # A5 still in care on 28 Feb
-    assert authority(dental, feb) == (1, 4, 0) and authority(dental, MARCH) == (1, 4, 0)
+    assert authority(annual, feb) == (2, 4, 0) and authority(annual, MARCH) == (3, 4, 0)   # A5 still in care on 28 Feb
+    assert authority(dental, feb) == (2, 4, 0) and authority(dental, MARCH) == (2, 4, 0)
     assert {c: team(annual, MARCH, c) for c in ("A1", "A3", "A4", "A6")} == {
-        "A1": (1, 1, 0), "A3": (0, 1, 0), "A4": (1, 1, 0), "A6": (0, 1, 0)}
+        "A1": (1, 1, 0), "A3": (1, 1, 0), "A4": (1, 1, 0), "A6": (0, 1, 0)}
+    assert {c: team(dental, MARCH, c) for c in ("A1", "A3", "A4", "A6")} == {
+        "A1": (0, 1, 0), "A3": (0, 1, 0), "A4": (1, 1, 0), "A6": (1, 1, 0)}
     assert annual[MARCH][("authority", "all")][3] == "events"
-    for as_at, annual_expected, dental_expected in ((feb, (2, 4), (1, 4)), (MARCH, (2, 4), (1, 4))):
+    for as_at, annual_expected, dental_expected in ((feb, (2, 4), (2, 4)), (MARCH, (3, 4), (2, 4))):
         got = ref.cla_annual_check(f.rows("care_episode"), f.rows("health_check"), [], as_at)
         assert (got["numerator"], got["denominator"]) == annual_expected
         got = ref.cla_annual_check(f.rows("care_episode"), f.rows("health_check"), [], as_at, ("DENTAL",), "teeth_check")

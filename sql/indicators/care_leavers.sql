@@ -4,9 +4,11 @@
 --   accommodation  OC3 ACCOM second character 1 (suitable)
 --   contact        a personal adviser contact (visit CL, seen) in the last :contact_days days
 --   pathway        a pathway plan review (review_event PATHWAY, held, not cancelled) in the last 6 months
--- The OC3 measures use the latest collection year ending on or before the as-at date (DfE cohort);
--- contact and pathway use every care leaver's latest OC3 row. Age (:min_age to :max_age) is at the
--- as-at date. Died, returned home 6 months+ and transferred to another authority are excluded.
+-- The OC3 measures use the latest collection year ending on or before the as-at date (DfE cohort) and are
+-- measured on that year's 31 March: the age group is the birthday that fell in the collection year (DfE), and
+-- "looked after again" and "transferred" are as at that day, so every as-at date in a year gives the same figure.
+-- Contact and pathway use every care leaver's latest OC3 row and are measured on the as-at date.
+-- Died, returned home 6 months+ and transferred to another authority are excluded.
 -- Shared by every care_leavers_* and pathway_* indicator (`sql_file:` in their YAML).
 WITH as_at_dates AS (
     SELECT as_at,
@@ -17,6 +19,8 @@ WITH as_at_dates AS (
 ),
 status_row AS (
     SELECT d.as_at, d.six_months_before, s.*,
+           CASE WHEN :measure IN ('contact', 'pathway') THEN d.as_at
+                ELSE MAKE_DATE(CAST(s.collection_year AS INTEGER), 3, 31) END AS measured_on,
            COALESCE((SELECT MAX(c.birth_date) FROM child c WHERE c.authority = s.authority AND c.child_id = s.child_id),
                     s.birth_date) AS born,
            ROW_NUMBER() OVER (PARTITION BY d.as_at, s.child_id ORDER BY s.collection_year DESC) AS latest_first,
@@ -27,8 +31,8 @@ status_row AS (
 ),
 care_leaver AS (
     SELECT r.*,
-           EXTRACT(YEAR FROM r.as_at) - EXTRACT(YEAR FROM r.born)
-             - CASE WHEN EXTRACT(MONTH FROM r.as_at) * 100 + EXTRACT(DAY FROM r.as_at)
+           EXTRACT(YEAR FROM r.measured_on) - EXTRACT(YEAR FROM r.born)
+             - CASE WHEN EXTRACT(MONTH FROM r.measured_on) * 100 + EXTRACT(DAY FROM r.measured_on)
                          < EXTRACT(MONTH FROM r.born) * 100 + EXTRACT(DAY FROM r.born) THEN 1 ELSE 0 END AS age,
            (SELECT MAX(v.visit_date) FROM visit v
             WHERE v.authority = r.authority AND v.child_id = r.child_id AND v.visit_kind = 'CL' AND v.seen
@@ -37,10 +41,10 @@ care_leaver AS (
             WHERE e.authority = r.authority AND e.child_id = r.child_id AND e.review_kind = 'PATHWAY'
               AND NOT e.cancelled AND e.review_date <= r.as_at) AS last_pathway_review,
            EXISTS (SELECT 1 FROM v_care_period p
-                   WHERE p.authority = r.authority AND p.child_id = r.child_id AND p.start_date <= r.as_at
-                     AND (p.end_date IS NULL OR p.end_date > r.as_at)) AS looked_after,
+                   WHERE p.authority = r.authority AND p.child_id = r.child_id AND p.start_date <= r.measured_on
+                     AND (p.end_date IS NULL OR p.end_date > r.measured_on)) AS looked_after,
            EXISTS (SELECT 1 FROM v_care_period p
-                   WHERE p.authority = r.authority AND p.child_id = r.child_id AND p.end_date <= r.as_at
+                   WHERE p.authority = r.authority AND p.child_id = r.child_id AND p.end_date <= r.measured_on
                      AND p.reason_ceased = 'E3') AS transferred
     FROM status_row r
     WHERE r.latest_first = 1
@@ -55,7 +59,7 @@ unit AS (
                         WHEN 'eet' THEN SUBSTRING(c.activity, 1, 1) IN ('F', 'P')
                         WHEN 'accommodation' THEN SUBSTRING(c.accommodation, 2, 1) = '1'
                         WHEN 'contact' THEN c.as_at - c.last_contact <= :contact_days
-                        WHEN 'pathway' THEN c.last_pathway_review > c.six_months_before
+                        WHEN 'pathway' THEN c.last_pathway_review >= c.six_months_before
                     END THEN 'met'
                ELSE 'not_met'
            END AS status,

@@ -35,7 +35,7 @@ latest_year AS (
 unit AS (
     SELECT e.as_at, e.authority, e.child_id, e.unit_key, e.start_date, e.last_check AS end_date,
            e.as_at - e.last_check AS elapsed,
-           CASE WHEN e.last_check > e.year_before THEN 'met' ELSE 'not_met' END AS status,
+           CASE WHEN e.last_check >= e.year_before THEN 'met' ELSE 'not_met' END AS status,
            e.source_file, e.source_ref, 'events' AS method
     FROM event_units e
     UNION ALL

@@ -90,7 +90,7 @@ snapshot_units AS (
            x.value_date AS start_date,
            x.extract_date AS end_date,
            x.extract_date - x.value_date AS elapsed,
-           CASE WHEN x.value_date > CAST(x.extract_date - INTERVAL '6 months' AS DATE) THEN 'met' ELSE 'not_met' END AS status,
+           CASE WHEN x.value_date >= CAST(x.extract_date - INTERVAL '6 months' AS DATE) THEN 'met' ELSE 'not_met' END AS status,
            x.extract_date AS team_date,
            x.source_file, x.source_ref,
            'annex_a_snapshot' AS method

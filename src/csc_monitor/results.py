@@ -38,14 +38,14 @@ def formatted_value(row: dict, units: dict[str, str]) -> str:
 
 
 def value_units() -> dict[str, str]:
-    return {d.id: VALUE_UNITS[d.aggregate] for d in load_definitions()}
+    return {d.id: VALUE_UNITS[d.aggregate] for d in load_definitions(include_retired=True)}
 
 
 def results_table(rows: list[dict]) -> list[str]:
     units = value_units()
-    lines = [f"{'indicator':<48} {'scope':<30} {'num':>6} {'den':>6} {'value':>12} {'overdue':>7}"]
+    lines = [f"{'indicator':<48} {'scope':<30} {'num':>6} {'den':>6} {'value':>12} {'overdue':>7} version"]
     for r in rows:
         stale = f"  STALE since {r['stale_since']} (a later run failed; these are the last good figures)" if r["stale_since"] else ""
         lines.append(f"{r['indicator_id']:<48} {r['scope_type'] + ':' + r['scope']:<30} {r['numerator']:>6} {r['denominator']:>6} "
-                     f"{formatted_value(r, units):>12} {r['overdue']:>7}{stale}")
+                     f"{formatted_value(r, units):>12} {r['overdue']:>7} v{r['version']}{stale}")
     return lines

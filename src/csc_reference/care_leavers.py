@@ -30,7 +30,7 @@ def _met(measure: str, status: dict, child: str, visits, review_events, as_at: d
         return any(v["child_id"] == child and v["visit_kind"] == "CL" and v["seen"]
                    and 0 <= (as_at - v["visit_date"]).days <= contact_days for v in visits)
     return any(r["child_id"] == child and r["review_kind"] == "PATHWAY" and not r["cancelled"]
-               and r["review_date"] is not None and add_months(as_at, -6) < r["review_date"] <= as_at
+               and r["review_date"] is not None and add_months(as_at, -6) <= r["review_date"] <= as_at
                for r in review_events)
 
 
@@ -43,17 +43,22 @@ def care_leaver_measure(statuses, children, episodes, visits, review_events, as_
         if s["child_id"] not in latest or s["collection_year"] > latest[s["child_id"]]["collection_year"]:
             latest[s["child_id"]] = s
     birth = {c["child_id"]: c["birth_date"] for c in children if c["birth_date"] is not None}
-    in_care = {p["child_id"] for p in looked_after_on(episodes, as_at)}
-    transferred = {p["child_id"] for p in care_periods(episodes)
-                   if p["end_date"] is not None and p["end_date"] <= as_at and p["reason_ceased"] == "E3"}
+    periods = care_periods(episodes)
+    in_care_on: dict[date, set[str]] = {}
     met = denominator = 0
     for child, status in latest.items():
         if measure not in EVENT_MEASURES and status["collection_year"] != latest_year:
             continue
+        # OC3 measures: on the collection year's 31 March (the birthday in the year decides the age group)
+        on = as_at if measure in EVENT_MEASURES else date(status["collection_year"], 3, 31)
         born = birth.get(child, status["birth_date"])
-        if born is None or not min_age <= age_on(born, as_at) <= max_age or child in in_care:
+        if on not in in_care_on:
+            in_care_on[on] = {p["child_id"] for p in looked_after_on(episodes, on)}
+        if born is None or not min_age <= age_on(born, on) <= max_age or child in in_care_on[on]:
             continue
-        if status["in_touch"] in ("DIED", "RHOM") or child in transferred:
+        transferred = any(p["child_id"] == child and p["end_date"] is not None and p["end_date"] <= on
+                          and p["reason_ceased"] == "E3" for p in periods)
+        if status["in_touch"] in ("DIED", "RHOM") or transferred:
             continue
         denominator += 1
         met += _met(measure, status, child, visits, review_events, as_at, contact_days)

@@ -114,15 +114,16 @@ def repeat_cp_plans_within_2_years(plans: list[dict], as_at: date) -> dict:
     return figure(repeats, len(starting))
 
 
-def cp_plans_two_years_or_more(plans: list[dict], as_at: date) -> dict:
-    numerator = denominator = 0
-    for plan in plans:
-        ended = known(plan["end_date"], as_at)
-        if plan["start_date"] > as_at or (ended is not None and not period_contains(ended, as_at)):
-            continue
-        denominator += 1
-        numerator += (ended or as_at) >= add_months(plan["start_date"], 24)
-    return figure(numerator, denominator)
+def cp_plans_ceased_two_years_or_more(plans: list[dict], as_at: date) -> dict:
+    """DfE D7: plans ended in the 12 months to the as-at date that had lasted 24 calendar months or more."""
+    ceased = [p for p in plans if p["start_date"] <= as_at and period_contains(known(p["end_date"], as_at), as_at)]
+    return figure(sum(p["end_date"] >= add_months(p["start_date"], 24) for p in ceased), len(ceased))
+
+
+def cp_plans_open_two_years_or_more(plans: list[dict], as_at: date) -> dict:
+    """Plans open at the as-at date that had lasted 24 calendar months or more by then."""
+    open_plans = [p for p in plans if _open_at(p, as_at)]
+    return figure(sum(as_at >= add_months(p["start_date"], 24) for p in open_plans), len(open_plans))
 
 
 def cp_rate(plans: list[dict], as_at: date, population: int) -> dict:

@@ -123,7 +123,7 @@ def cla_reviews_on_time(episodes, la_reviews, review_events, as_at: date, first_
         if event["review_kind"] == "CLA" and event["review_date"] is not None and not event["cancelled"]:
             held.setdefault(event["child_id"], []).append(event)
     if not any(r["review_date"] <= as_at for rows in held.values() for r in rows):
-        return _annex_a_latest(annex_a, as_at, annex_a_measure, lambda last, extract: last > add_months(extract, -6))
+        return _annex_a_latest(annex_a, as_at, annex_a_measure, lambda last, extract: last >= add_months(extract, -6))
 
     def due_of(index, anchor):
         if index == 0:
@@ -217,7 +217,7 @@ def cla_annual_check(episodes, health_checks, outcomes, as_at: date, check_kinds
         if period["start_date"] > year_before:
             continue
         denominator += 1
-        met += any(h["child_id"] == period["child_id"] and h["check_date"] > year_before for h in checks)
+        met += any(h["child_id"] == period["child_id"] and h["check_date"] >= year_before for h in checks)
     return _result(met, denominator, method="events")
 
 

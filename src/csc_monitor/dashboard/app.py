@@ -51,7 +51,7 @@ def _context() -> tuple[Engine, str]:
 
 
 def _definition(indicator_id: str) -> Definition:
-    found = load_definitions([indicator_id])
+    found = load_definitions([indicator_id], include_retired=True)
     if not found:
         raise HTTPException(404, f"No indicator called {indicator_id}")
     return found[0]

@@ -7,11 +7,11 @@ from .definitions import Definition, load_definitions, sql_path
 
 FAMILY_NAMES = {"statutory": "statutory / local compliance", "dfe_comparable": "DfE-comparable"}
 FIELDS = (  # (YAML field, heading) in the order a reader wants them
-    ("family", "Family"), ("source", "Source"), ("unit", "Unit"), ("start_event", "Start event"), ("end_event", "End event"),
+    ("retired", "Retired"), ("family", "Family"), ("source", "Source"), ("unit", "Unit"), ("start_event", "Start event"), ("end_event", "End event"),
     ("timescale", "Timescale"), ("period", "Period"), ("denominator", "Denominator"), ("numerator", "Numerator"),
     ("exclusions", "Exclusions"), ("also_reported", "Also reported"), ("team_rule", "Team and worker"),
     ("polarity", "Polarity"), ("thresholds", "Thresholds"), ("parameters", "Parameters"), ("method", "Method"),
-    ("owner", "Owner"), ("channel", "Channel"),
+    ("owner", "Owner"), ("channel", "Channel"), ("worked_example", "Worked example"), ("version_history", "Versions"),
 )
 
 
@@ -42,10 +42,10 @@ def _entry(definition: Definition) -> list[str]:
 
 
 def render_catalogue() -> str:
-    definitions = load_definitions()
+    definitions = load_definitions(include_retired=True)
     intro = (project_dir() / "indicators" / "README.md").read_text().rstrip()
     table = ["| id | title | family | version |", "|---|---|---|---|"]
-    table += [f"| [`{d.id}`](#{d.id}) | {_plain(d.title)} | {FAMILY_NAMES[d.spec['family']]} | {d.version} |"
+    table += [f"| [`{d.id}`](#{d.id}) | {_plain(d.title)} | {FAMILY_NAMES[d.spec['family']]} | {d.version}{' (retired)' if d.retired else ''} |"
               for d in definitions]
     header = "<!-- Written by `csc-monitor docs` from indicators/README.md and indicators/*.yml: edit those, not this file. -->"
     body = [line for d in definitions for line in _entry(d)]

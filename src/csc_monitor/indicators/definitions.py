@@ -57,6 +57,16 @@ class Definition:
         return self.spec.get("aggregate", "percentage")
 
     @property
+    def retired(self) -> str | None:
+        """Why and when the definition stopped being computed (its published figures stay readable), or None."""
+        return self.spec.get("retired")
+
+    @property
+    def version_history(self) -> dict[int, str]:
+        """What each version measured, so a figure stored under an older version can still be read."""
+        return {int(k): v for k, v in (self.spec.get("version_history") or {}).items()}
+
+    @property
     def parameters(self) -> dict:
         return dict(self.spec.get("parameters") or {})
 
@@ -84,15 +94,16 @@ def _check(spec: dict, path: Path) -> None:
         raise DefinitionError(f"{path.name}: aggregate must be one of {AGGREGATES}")
     if spec["polarity"] not in ("higher_is_better", "lower_is_better"):
         raise DefinitionError(f"{path.name}: polarity must be higher_is_better or lower_is_better")
-    if not sql_path(spec).exists():
+    if not spec.get("retired") and not sql_path(spec).exists():   # a retired definition is read, never computed
         raise DefinitionError(f"{path.name}: no sql/indicators/{sql_path(spec).name}")
 
 
-def load_definitions(ids: list[str] | None = None) -> list[Definition]:
+def load_definitions(ids: list[str] | None = None, include_retired: bool = False) -> list[Definition]:
+    """The definitions to compute; include_retired also gives those whose stored figures are only read."""
     definitions = []
     for path in sorted((project_dir() / "indicators").glob("*.yml")):
         spec = yaml.safe_load(path.read_text())
         _check(spec, path)
-        if ids is None or spec["id"] in ids:
+        if (ids is None or spec["id"] in ids) and (include_retired or not spec.get("retired")):
             definitions.append(Definition(spec, path))
     return definitions

@@ -26,7 +26,7 @@ def exception_rows(conn: Connection, indicator_id: str, authority: str, as_at: d
 
     Where lower is better (re-referrals, repeat plans) the units in the numerator are the ones to act on.
     """
-    (definition,) = load_definitions([indicator_id])
+    (definition,) = load_definitions([indicator_id], include_retired=True)
     timescale = _timescale(definition, authority)
     statuses = ("not_met", "overdue") if definition.higher_is_better else ("met",)
     rows = conn.execute(text(

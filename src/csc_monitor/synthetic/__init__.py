@@ -60,6 +60,8 @@ def generate(out_dir: Path, children: int, seed: int, reference_date: date, code
         ],
         "row_counts": {table: len(rows) for table, rows in la_facts.items()},
         "figures": planted_figures(all_facts(authority, la_facts), reference_date, code),
+        # nine months on, inside the next collection year: OC3 age groups must not move (birthday in the year)
+        "figures_nine_months_on": planted_figures(all_facts(authority, la_facts), add_months(reference_date, 9), code),
     }
     truth_path = truth_path or out_dir.parent / f"ground_truth_{code}_{reference_date.isoformat()}.json"
     truth_path.write_text(json.dumps(truth, indent=2))

@@ -91,7 +91,10 @@ def _planted_icpc_working_days(rng: random.Random) -> int:
 
 
 def _episode(rng: random.Random, reference_date: date, history_months: int) -> Episode:
-    referral = _random_day(rng, add_months(reference_date, -history_months), reference_date - timedelta(days=1))
+    if rng.random() < 0.1:   # referred long enough ago for a child protection plan to reach 2 years
+        referral = _random_day(rng, add_months(reference_date, -history_months - 24), add_months(reference_date, -24))
+    else:
+        referral = _random_day(rng, add_months(reference_date, -history_months), reference_date - timedelta(days=1))
     start = add_working_days(referral, rng.randint(0, 2))
     authorised = add_working_days(start, rng.randint(5, 60))
     episode = Episode(
@@ -128,11 +131,15 @@ def _plan_and_closure(rng: random.Random, episode: Episode, reference_date: date
         while review <= reference_date and len(episode.plan_reviews) < 6:
             episode.plan_reviews.append(review)
             review = add_months(review, 6)
-        if rng.random() < 0.3:
-            end = add_months(episode.plan_start, rng.randint(4, 14))
-            if end <= reference_date:
-                episode.plan_end = end
-                episode.closure_date = end
+        two_years = add_months(episode.plan_start, 24)
+        if two_years <= reference_date:   # the 2-years boundary: ending a day short of it, exactly on it, later, or still open
+            shift = rng.choice([-1, 0, 0, 150, None, None])
+            end = None if shift is None else two_years + timedelta(days=shift)
+        else:
+            end = add_months(episode.plan_start, rng.randint(4, 14)) if rng.random() < 0.3 else None
+        if end is not None and end <= reference_date:
+            episode.plan_end = end
+            episode.closure_date = end
         return
     waiting = any(not e.icpc_not_required and (e.icpc_date is None or e.icpc_date > reference_date) for e in episode.enquiries)
     if not waiting and episode.assessment_authorised and rng.random() < 0.6:

@@ -50,6 +50,8 @@ class LookedAfterBuilder:
         care_leaver = rng.random() < 0.2
         if care_leaver:
             birth = _day(rng, ref_date - timedelta(days=int(21 * 365.25)), ref_date - timedelta(days=int(17 * 365.25)))
+            if rng.random() < 0.3:   # OC3 age groups: birthdays on and just after the collection year's 31 March
+                birth = date(ref_date.year - rng.choice([18, 19, 22]), 3, rng.choice([30, 31])) + timedelta(days=rng.choice([0, 1, 2]))
             start = _day(rng, max(self.earliest, birth + timedelta(days=int(13 * 365.25))), birth + timedelta(days=int(16.5 * 365.25)))
         else:
             birth = _day(rng, ref_date - timedelta(days=int(17 * 365.25)), ref_date - timedelta(days=60))
@@ -146,6 +148,9 @@ class LookedAfterBuilder:
             if rng.random() < 0.85 and dental <= stop:
                 self._row("health_check", child_id, "generated", check_kind="DENTAL", check_date=dental)
             check = add_months(check, 12) + timedelta(days=rng.randint(-30, 30))
+        year_before = add_months(self.reference_date, -12)   # "within 12 months" is inclusive: plant the boundary day
+        if rng.random() < 0.25 and start <= year_before <= stop:
+            self._row("health_check", child_id, "generated", check_kind=rng.choice(["RHA", "DENTAL"]), check_date=year_before)
 
     def _care_leaver(self, child_id: str, birth: date) -> None:
         rng = self.rng
@@ -156,7 +161,8 @@ class LookedAfterBuilder:
         while contact <= self.reference_date:
             self._row("visit", child_id, "generated", visit_kind="CL", visit_date=contact, seen=True, seen_alone=True, worker=None)
             contact += timedelta(days=rng.choice([30, 45, 56, 70]))
-        plan_review = _day(rng, add_months(self.reference_date, -9), self.reference_date)
+        plan_review = rng.choice([_day(rng, add_months(self.reference_date, -9), self.reference_date),
+                                  add_months(self.reference_date, -6)])   # the inclusive boundary day
         self._row("review_event", child_id, "generated", review_kind="PATHWAY", due_date=None, review_date=plan_review, cancelled=False)
 
     def _missing(self, child_id: str, start: date, end_of_care: date | None) -> None:

@@ -41,7 +41,8 @@ REFERENCES: dict[str, Callable[[Facts, date, dict], dict]] = {
     "cp_reviews_on_time": lambda f, d, p: child_protection.cp_reviews_on_time(f["cp_plan"], f["cp_review"], d),
     "repeat_cp_plans_ever": lambda f, d, p: child_protection.repeat_cp_plans_ever(f["cp_plan"], d),
     "repeat_cp_plans_within_2_years": lambda f, d, p: child_protection.repeat_cp_plans_within_2_years(f["cp_plan"], d),
-    "cp_plans_two_years_or_more": lambda f, d, p: child_protection.cp_plans_two_years_or_more(f["cp_plan"], d),
+    "cp_plans_ceased_two_years_or_more": lambda f, d, p: child_protection.cp_plans_ceased_two_years_or_more(f["cp_plan"], d),
+    "cp_plans_open_two_years_or_more": lambda f, d, p: child_protection.cp_plans_open_two_years_or_more(f["cp_plan"], d),
     "cp_rate": lambda f, d, p: child_protection.cp_rate(f["cp_plan"], d, p["population"]),
     "cla_visits_reg28": lambda f, d, p: looked_after.cla_visits_reg28(
         f["care_episode"], f["visit"], d, f["annex_a_latest"], _split(p["long_term_placement_types"])),

@@ -1,5 +1,8 @@
--- Child protection plans open at each as-at date or ended in the 12 months to it, and whether each had
--- lasted 2 years (24 calendar months) or more by its end or the as-at date (see indicators/cp_plans_two_years_or_more.yml).
+-- Child protection plans that lasted 2 years (24 calendar months) or more; :measure chooses the population
+-- (see indicators/cp_plans_ceased_two_years_or_more.yml and cp_plans_open_two_years_or_more.yml):
+--   ceased  plans that ended in the 12 months to each as-at date, measured from start to end (DfE table D7)
+--   open    plans open at each as-at date (the children on a plan at it), measured from start to the as-at date
+-- A plan ending on the as-at date has ceased; one ending later is still open (its end is not yet known).
 WITH as_at_dates AS (
     SELECT as_at, CAST(as_at - INTERVAL '12 months' AS DATE) AS period_start_exclusive
     FROM run_as_at
@@ -11,7 +14,11 @@ counted AS (
            CASE WHEN p.end_date <= d.as_at THEN p.end_date ELSE d.as_at END AS measured_to
     FROM cp_plan p
     JOIN as_at_dates d
-      ON p.start_date <= d.as_at AND (p.end_date IS NULL OR p.end_date > d.period_start_exclusive)
+      ON p.start_date <= d.as_at
+     AND CASE :measure
+             WHEN 'ceased' THEN p.end_date > d.period_start_exclusive AND p.end_date <= d.as_at
+             ELSE p.end_date IS NULL OR p.end_date > d.as_at
+         END
     WHERE p.authority = :authority
 ),
 classified AS (
