@@ -189,9 +189,9 @@ def test_exceptions_csv_is_exactly_the_children_not_meeting_the_standard(warehou
     east = client.get(f"/indicators/{ICPC}/exceptions.csv?team=CP+East", headers=headers)
     assert east.headers["content-type"].startswith("text/csv")
     assert east.text == (
-        "child_id,status,team,worker,start_date,end_date,elapsed,late_by\n"
-        "C2,overdue,CP East,Eve Morris,2025-01-06,,21,6\n"
-        "C1,not_met,CP East,Eve Morris,2025-01-06,2025-01-31,19,4\n"
+        "child_id,status,team,worker,start_date,end_date,elapsed,late_by\r\n"
+        "C2,overdue,CP East,Eve Morris,2025-01-06,,21,6\r\n"
+        "C1,not_met,CP East,Eve Morris,2025-01-06,2025-01-31,19,4\r\n"
     )
     every_team = client.get(f"/indicators/{ICPC}/exceptions.csv", headers=headers).text.splitlines()
     assert [line.split(",")[0] for line in every_team[1:]] == ["C2", "C1", "C3"]
@@ -249,3 +249,22 @@ def test_the_api_servers_own_app_serves_the_dashboard_behind_its_login(warehouse
     assert page.status_code == 200 and '<td class="num value">80.0%</td>' in page.text
     assert f'href="/csc/indicators/{ICPC}"' in page.text          # links carry the mount point
     assert api_server.get(f"/csc/indicators/{ICPC}/exceptions.csv", cookies={"_token": airflow_auth("viewer")}).status_code == 403
+
+
+def test_exceptions_csv_neutralises_formulas_in_child_id_team_and_worker(settings, engine, monkeypatch, client, airflow_auth):
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
+    monkeypatch.setenv("CSC_MONITOR_AUTHORITY", "999")
+    with engine.begin() as conn:
+        insert_rows(conn, "indicator_result", [_result(DATES[2], "authority", "all", 0, 2)])
+        insert_rows(conn, "indicator_unit", [
+            _unit("=1+2*3", "not_met", 19, "+cmd|' /C calc'!A0", "-2+3", date(2025, 1, 31)),
+            _unit("@SUM(A1:A9)", "overdue", 21, "\rCR team", "\tTab Worker"),
+        ])
+    served = client.get(f"/indicators/{ICPC}/exceptions.csv", headers={"Authorization": f"Bearer {airflow_auth('admin')}"})
+    assert served.status_code == 200
+    assert sorted(served.text.split("\r\n")) == sorted([
+        "child_id,status,team,worker,start_date,end_date,elapsed,late_by",
+        "'=1+2*3,not_met,'+cmd|' /C calc'!A0,'-2+3,2025-01-06,2025-01-31,19,4",
+        "'@SUM(A1:A9),overdue,\"'\rCR team\",'\tTab Worker,2025-01-06,,21,6",
+        "",
+    ])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import date, datetime, timezone
@@ -16,6 +15,7 @@ from . import backfill as backfill_cli
 from .alerts import cli as alerts_cli
 from .config import load_settings
 from .process import exit_quietly
+from .safe_output import write_csv
 from .comparators import latest_comparators, load_dfe_tidy_csv, load_quoted_figures
 from .generate import generate
 from .indicators.definitions import load_definitions
@@ -126,9 +126,7 @@ def cmd_exceptions(args) -> int:
     with pipeline.warehouse(settings).connect() as conn:
         rows = exception_rows(conn, args.indicator, settings.authority, args.as_at, args.team)
     handle = open(args.out, "w", newline="") if args.out else sys.stdout
-    writer = csv.DictWriter(handle, fieldnames=EXCEPTION_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
+    write_csv(handle, EXCEPTION_COLUMNS, rows)
     if args.out:
         handle.close()
         print(f"{len(rows)} children not meeting the standard written to {args.out}", file=sys.stderr)

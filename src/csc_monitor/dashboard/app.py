@@ -6,7 +6,6 @@ api-server's event loop); pages are server-rendered HTML with inline SVG and CSS
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import date
@@ -23,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..config import load_settings
 from ..indicators.definitions import Definition, load_definitions
 from ..indicators.exceptions import exception_rows
+from ..safe_output import write_csv
 from . import model, queries
 from .auth import can_see_children, children_user, dashboard_user
 from .charts import sparkline, trend_chart
@@ -143,9 +143,7 @@ def create_app() -> FastAPI:
         definition = _definition(indicator_id)
         chosen, rows = _exception_rows(definition, as_at, team)
         out = io.StringIO()
-        writer = csv.DictWriter(out, EXCEPTION_COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(out, EXCEPTION_COLUMNS, rows)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{definition.id}_{chosen.isoformat()}{'_' + team if team else ''}_exceptions.csv")
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
