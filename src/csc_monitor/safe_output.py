@@ -38,9 +38,12 @@ def slack_text(value: object, limit: int = SLACK_TEXT_LIMIT) -> str:
     """Free text for a Slack mrkdwn field: `&`, `<`, `>` escaped (so no `<!channel>`, link or mention can form),
     line breaks flattened, bidirectional controls dropped, and cut to `limit` characters before escaping (an ellipsis marks the cut)."""
     flat = " ".join(str(value).translate(BIDI_CONTROLS).split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return "".join(SLACK_ESCAPES.get(ch, ch) for ch in flat)
+    return slack_escape(flat if len(flat) <= limit else flat[: limit - 1] + "…")
+
+
+def slack_escape(text: str) -> str:
+    """The three characters Slack's mrkdwn reads as control: what is left can form no link, mention or `<!here>`."""
+    return "".join(SLACK_ESCAPES.get(ch, ch) for ch in text)
 
 
 def shell_command(*arguments: object) -> str:
