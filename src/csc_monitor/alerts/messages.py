@@ -6,7 +6,7 @@ is quoted for the shell argument by argument.
 
 Every count passes through `count_text` and every value through `value_text`, so a count
 below the small-number limit is never shown (it reads "fewer than 5"), nor is a percentage from
-which one could be worked out.
+which one could be worked out, nor the counts of a percentage whose complement is small (`counts_shown`).
 """
 
 from __future__ import annotations
@@ -97,11 +97,22 @@ def value_text(figure: Figure, limit: int, aggregate: str = "percentage") -> str
     return f"{figure.value:.1f}{UNITS[aggregate]}" if value_shown(figure, limit, aggregate) else "suppressed (small numbers)"
 
 
+def counts_shown(figure: Figure, limit: int, aggregate: str = "percentage") -> bool:
+    """Complementary suppression (ONS/GSS practice for counts): '5 of 7' would tell that 2 were not, so the counts
+    of a percentage are shown only when the numerator and the rest of the denominator are each zero or at least
+    the limit."""
+    if aggregate != "percentage":
+        return figure.denominator >= limit
+    return all(count == 0 or count >= limit for count in (figure.numerator, figure.denominator - figure.numerator))
+
+
 def figure_text(figure: Figure, limit: int, aggregate: str = "percentage") -> str:
     counts = (f"{count_text(figure.numerator, limit)} of {count_text(figure.denominator, limit)}" if aggregate == "percentage"
               else f"{count_text(figure.denominator, limit)} counted")
     if figure.value is not None and not value_shown(figure, limit, aggregate):
         return f"small numbers: {counts}"
+    if figure.value is not None and not counts_shown(figure, limit, aggregate):
+        return f"{value_text(figure, limit, aggregate)} (counts withheld: small numbers)"
     return f"{value_text(figure, limit, aggregate)} ({counts})"
 
 
