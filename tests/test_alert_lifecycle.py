@@ -267,3 +267,15 @@ def test_values_that_are_not_percentages_keep_their_unit_and_their_small_numbers
     assert figure_text(Figure("all", 0, 410, 102.5, 0), 5, "rate_per_10000") == "102.5 per 10,000 (410 counted)"
     assert threshold_text({"warning": 426, "critical": 500}, False, "mean_elapsed") == "warning above 426 days, critical above 500 days"
     assert figure_text(Figure("all", 4, 40, 10.0, 0), 5) == "small numbers: fewer than 5 of 40"  # 10% of 40 would give 4 away
+
+
+def test_counts_are_withheld_when_the_complement_is_small():
+    """ONS/GSS complementary suppression: '71.4% (5 of 7)' would tell that 2 children were not seen."""
+    from csc_monitor.alerts.messages import Figure, figure_text
+
+    assert figure_text(Figure("all", 5, 7, 500 / 7, 0), 5) == "71.4% (counts withheld: small numbers)"
+    assert figure_text(Figure("all", 5, 9, 500 / 9, 0), 5) == "55.6% (counts withheld: small numbers)"   # 4 not met
+    assert figure_text(Figure("all", 5, 10, 50.0, 0), 5) == "50.0% (5 of 10)"                           # 5 and 5
+    assert figure_text(Figure("all", 12, 12, 100.0, 0), 5) == "100.0% (12 of 12)"                       # none missed: zero is safe
+    assert figure_text(Figure("all", 7, 7, 100.0, 0), 10) == "small numbers: fewer than 10 of fewer than 10"
+    assert figure_text(Figure("all", 10, 19, 1000 / 19, 0), 10) == "52.6% (counts withheld: small numbers)"  # the limit is the authority's

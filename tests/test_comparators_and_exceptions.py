@@ -89,3 +89,21 @@ def test_results_table_shows_each_value_in_its_unit(settings, engine, monkeypatc
     lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
     assert lines["icpc_within_15_working_days"][2:7] == ["1", "2", "50.0%", "1", "v1"]   # the version that produced it
     assert lines["referrals_rate"][2:5] == ["3", "3", "0.8/10k"]  # 3 referrals per 40,000 children
+
+
+def test_exceptions_cli_csv_neutralises_formulas_in_child_id_team_and_worker(settings, engine, monkeypatch, capsys):
+    """OWASP CSV injection: a cell beginning = + - @ tab or CR is written with a leading apostrophe."""
+    from csc_monitor import cli
+
+    add_enquiry(engine, "=1+2*3", strategy="2025-01-06", icpc="2025-01-29", team="+cmd|' /C calc'!A0", worker="-2+3")
+    add_enquiry(engine, "\tTAB-1", strategy="2025-02-03", team="\rCR team", worker="@SUM(A1:A9)")
+    add_enquiry(engine, "-5", strategy="2025-01-06", icpc="2025-01-29", team='=HYPERLINK("http://x","y")', worker="Plain Name")
+    compute_all(engine, load_definitions(["icpc_within_15_working_days"]), AUTHORITY, "run-x", [date(2025, 3, 31)])
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
+    assert cli.main(["exceptions", "icpc_within_15_working_days", "--as-at", "2025-03-31"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert sorted((r["child_id"], r["team"], r["worker"], r["late_by"]) for r in rows) == [
+        ("'\tTAB-1", "'\rCR team", "'@SUM(A1:A9)", "25"),
+        ("'-5", "'=HYPERLINK(\"http://x\",\"y\")", "Plain Name", "2"),
+        ("'=1+2*3", "'+cmd|' /C calc'!A0", "'-2+3", "2"),
+    ]

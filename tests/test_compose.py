@@ -47,6 +47,11 @@ REQUIRED_SECRETS = {
     "AIRFLOW_JWT_SECRET": "test-jwt-secret",
     "AIRFLOW_API_SECRET_KEY": "test-api-secret",
     "AIRFLOW_FERNET_KEY": "test-fernet-key",
+    "POSTGRES_PASSWORD": "test-postgres-password",
+    "CSC_DB_PASSWORD": "test-csc-password",
+    "AIRFLOW_DB_PASSWORD": "test-airflow-password",
+    "AIRFLOW_ADMIN_PASSWORD": "test-admin-password",
+    "AIRFLOW_UI_USERS": "csc-admin:admin,analyst:viewer",
 }
 
 
@@ -417,3 +422,34 @@ def test_airflow_connection_variable_and_pool_match_the_dags(config):
             warehouse.hostname, warehouse.port, warehouse.path, warehouse.username, warehouse.password), name
         assert env[f"AIRFLOW_VAR_{LANDING_DIR_VARIABLE.upper()}"] == env["CSC_MONITOR_LANDING_DIR"], name
         assert env["CSC_MONITOR_OPS_CHANNEL"] == "#csc-operations", name
+
+
+def test_no_secret_or_login_has_a_default():
+    """Every password, key, secret and the UI's users come from .env with `:?` (blank fails); no admin:admin."""
+    text = COMPOSE_FILE.read_text()
+    sensitive = re.findall(r"(?<!\$)\$\{([A-Z_]*(?:PASSWORD|SECRET|KEY|USERS)[A-Z_]*)([^}]*)\}", text)
+    assert {name for name, _ in sensitive} == {"AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY", "AIRFLOW_FERNET_KEY",
+                                                "POSTGRES_PASSWORD", "CSC_DB_PASSWORD", "AIRFLOW_DB_PASSWORD",
+                                                "AIRFLOW_ADMIN_PASSWORD", "AIRFLOW_UI_USERS"}
+    assert all(operator.startswith(":?") for _, operator in sensitive), sensitive
+    assert "admin:admin" not in text
+
+
+def test_every_password_in_the_rendered_stack_is_the_one_from_env(config):
+    given = {v for k, v in REQUIRED_SECRETS.items() if k.endswith("PASSWORD")}
+    for name, service in config["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            if "://" in str(value) and urlsplit(value).password is not None:
+                assert urlsplit(value).password in given, (name, key)
+            if key.endswith("PASSWORD"):
+                assert value in given, (name, key)
+    assert config["services"]["airflow-apiserver"]["environment"]["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == (
+        "csc-admin:admin,analyst:viewer")
+
+
+def test_the_ui_listens_on_localhost_unless_told_otherwise(config, docker_config):
+    published = {name: svc["ports"] for name, svc in config["services"].items() if svc.get("ports")}
+    assert list(published) == ["airflow-apiserver"]
+    assert [(p["host_ip"], p["published"], p["target"]) for p in published["airflow-apiserver"]] == [("127.0.0.1", "8080", 8080)]
+    everywhere = rendered(docker_config, CSC_MONITOR_UI_BIND="0.0.0.0")
+    assert [p["host_ip"] for p in everywhere["services"]["airflow-apiserver"]["ports"]] == ["0.0.0.0"]

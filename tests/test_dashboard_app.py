@@ -1,7 +1,6 @@
-"""The dashboard app through FastAPI's test client, on hand-built figures, with Airflow's own tokens and auth manager.
-
-SimpleAuthManager grants every custom view to every viewer; real deployments grant `csc_children` per
-role (FAB, Keycloak). The manager here does the same by role, so the permission check is exercised.
+"""The dashboard app through FastAPI's test client, on hand-built figures, with Airflow's own tokens and its
+Simple auth manager (the one the stack ships), and the allow-list `dashboard_access` deciding child lists,
+teams and authorities.
 """
 
 from __future__ import annotations
@@ -18,38 +17,39 @@ from csc_monitor.warehouse import insert_rows
 ICPC = "icpc_within_15_working_days"
 DATES = [date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31)]
 PROJECT = Path(__file__).resolve().parents[1]
-
-
-def _children_by_role_manager():
-    from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
-
-    class ChildrenByRoleAuthManager(SimpleAuthManager):
-        def is_authorized_custom_view(self, *, method, resource_name, user):
-            if resource_name == "csc_children":
-                return (user.role or "").lower() in ("op", "admin")
-            return super().is_authorized_custom_view(method=method, resource_name=resource_name, user=user)
-
-    return ChildrenByRoleAuthManager()
+# viewer-user is not listed: figures only, every team.
+ACCESS = {"users": {
+    "admin-user": {"children": True},
+    "op-user": {"children": True},
+    "east-user": {"children": True, "teams": ["CP East"], "authorities": ["999"]},
+    "figures-east-user": {"teams": ["CP East"]},
+    "other-authority-user": {"children": True, "authorities": ["801"]},
+}}
 
 
 @pytest.fixture(scope="session")
 def airflow_auth():
-    """An auth manager and the one metadata table token checks read (revoked tokens); yields a token maker by role.
+    """Airflow's Simple auth manager and the one metadata table token checks read (revoked tokens), with the
+    allow-list above; yields a token maker by role (and user name, default `<role>-user`).
 
     Creating just that table (if missing) costs milliseconds where a full `airflow db migrate` costs seconds.
     """
     from airflow import settings as airflow_settings
     from airflow.api_fastapi import app as airflow_app
+    from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
     from airflow.models.revoked_token import RevokedToken
 
-    RevokedToken.__table__.create(airflow_settings.engine, checkfirst=True)
-    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from csc_monitor.dashboard import auth
 
+    RevokedToken.__table__.create(airflow_settings.engine, checkfirst=True)
     previous = airflow_app._AuthManagerState.instance
-    manager = _children_by_role_manager()
+    manager = SimpleAuthManager()
     manager.init()
     airflow_app._AuthManagerState.instance = manager
-    yield lambda role: manager.generate_jwt(SimpleAuthManagerUser(username=f"{role}-user", role=role))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "dashboard_access", lambda: ACCESS)
+        yield lambda role, user=None: manager.generate_jwt(SimpleAuthManagerUser(username=user or f"{role}-user", role=role))
     airflow_app._AuthManagerState.instance = previous
 
 
@@ -128,11 +128,13 @@ PAGES = ["/", f"/indicators/{ICPC}", f"/indicators/{ICPC}?team=CP+East&as_at=202
 CHILD_PAGES = [f"/indicators/{ICPC}/exceptions", f"/indicators/{ICPC}/exceptions.csv?team=CP+East"]
 
 
-def test_every_endpoint_refuses_anonymous_and_forged_requests(warehouse, client):
+def test_every_endpoint_refuses_anonymous_and_forged_requests(warehouse, client, monkeypatch):
+    monkeypatch.setenv("CSC_MONITOR_DASHBOARD_URL", "https://airflow.example.org/")
     for url in PAGES + CHILD_PAGES:
-        anonymous = client.get(url)
+        anonymous = client.get(url, headers={"Host": "phish.example.net"})
         assert anonymous.status_code == 401, url
-        assert "Sign in to Airflow" in anonymous.text and "/auth/login?next=http" in anonymous.text and "C1" not in anonymous.text
+        assert "Sign in to Airflow" in anonymous.text and "C1" not in anonymous.text
+        assert "/auth/login?next=https%3A%2F%2Fairflow.example.org%2F" in anonymous.text and "phish" not in anonymous.text
         assert client.get(url, headers={"Authorization": "Bearer not-a-token"}).status_code == 403, url
         assert client.get(url, cookies={"_token": "not-a-token"}).status_code == 403, url
 
@@ -200,9 +202,9 @@ def test_exceptions_csv_is_exactly_the_children_not_meeting_the_standard(warehou
     east = client.get(f"/indicators/{ICPC}/exceptions.csv?team=CP+East", headers=headers)
     assert east.headers["content-type"].startswith("text/csv")
     assert east.text == (
-        "child_id,status,team,worker,start_date,end_date,elapsed,late_by\n"
-        "C2,overdue,CP East,Eve Morris,2025-01-06,,21,6\n"
-        "C1,not_met,CP East,Eve Morris,2025-01-06,2025-01-31,19,4\n"
+        "child_id,status,team,worker,start_date,end_date,elapsed,late_by\r\n"
+        "C2,overdue,CP East,Eve Morris,2025-01-06,,21,6\r\n"
+        "C1,not_met,CP East,Eve Morris,2025-01-06,2025-01-31,19,4\r\n"
     )
     every_team = client.get(f"/indicators/{ICPC}/exceptions.csv", headers=headers).text.splitlines()
     assert [line.split(",")[0] for line in every_team[1:]] == ["C2", "C1", "C3"]
@@ -260,3 +262,84 @@ def test_the_api_servers_own_app_serves_the_dashboard_behind_its_login(warehouse
     assert page.status_code == 200 and '<td class="num value">80.0%</td>' in page.text
     assert f'href="/csc/indicators/{ICPC}"' in page.text          # links carry the mount point
     assert api_server.get(f"/csc/indicators/{ICPC}/exceptions.csv", cookies={"_token": airflow_auth("viewer")}).status_code == 403
+
+
+def test_exceptions_csv_neutralises_formulas_in_child_id_team_and_worker(settings, engine, monkeypatch, client, airflow_auth):
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
+    monkeypatch.setenv("CSC_MONITOR_AUTHORITY", "999")
+    with engine.begin() as conn:
+        insert_rows(conn, "indicator_result", [_result(DATES[2], "authority", "all", 0, 2)])
+        insert_rows(conn, "indicator_unit", [
+            _unit("=1+2*3", "not_met", 19, "+cmd|' /C calc'!A0", "-2+3", date(2025, 1, 31)),
+            _unit("@SUM(A1:A9)", "overdue", 21, "\rCR team", "\tTab Worker"),
+        ])
+    served = client.get(f"/indicators/{ICPC}/exceptions.csv", headers={"Authorization": f"Bearer {airflow_auth('admin')}"})
+    assert served.status_code == 200
+    assert sorted(served.text.split("\r\n")) == sorted([
+        "child_id,status,team,worker,start_date,end_date,elapsed,late_by",
+        "'=1+2*3,not_met,'+cmd|' /C calc'!A0,'-2+3,2025-01-06,2025-01-31,19,4",
+        "'@SUM(A1:A9),overdue,\"'\rCR team\",'\tTab Worker,2025-01-06,,21,6",
+        "",
+    ])
+
+
+def _as(airflow_auth, user: str, role: str = "viewer") -> dict:
+    return {"Authorization": f"Bearer {airflow_auth(role, user)}"}
+
+
+def test_without_a_dashboard_grant_a_viewer_sees_figures_but_no_child(warehouse, client, airflow_auth):
+    viewer = _as(airflow_auth, "viewer-user")
+    for url in PAGES:
+        assert client.get(url, headers=viewer).status_code == 200, url
+    for url in CHILD_PAGES + [f"/indicators/{ICPC}/exceptions?team=CP+West"]:
+        refused = client.get(url, headers=viewer)
+        assert refused.status_code == 403, url
+        assert "Child-level lists need the csc_children grant (children: true in dashboard_access)" in refused.text, url
+        assert "C1" not in refused.text and "C3" not in refused.text
+    # an Airflow Admin is no exception: the allow-list decides
+    assert client.get(CHILD_PAGES[1], headers=_as(airflow_auth, "someone-admin", "admin")).status_code == 403
+
+
+def test_a_user_limited_to_one_team_sees_that_team_only(warehouse, client, airflow_auth):
+    east = _as(airflow_auth, "east-user")
+    page = client.get(f"/indicators/{ICPC}", headers=east).text
+    teams, workers = page.split('id="teams"')[1].split("</table>")[0], page.split('id="workers"')[1].split("</table>")[0]
+    assert "CP East" in teams and "CP West" not in teams
+    assert "Eve Morris" in workers and "Sam Patel" in workers and "Ola Reed" not in workers
+    assert '<option value="CP West"' not in page and 'id="exceptions-link"' in page
+    own = client.get(f"/indicators/{ICPC}?as_at=2025-03-31&team=CP+East", headers=east)
+    assert own.status_code == 200 and '<span class="value">83.3%</span>' in own.text
+    for url in [f"/indicators/{ICPC}?as_at=2025-03-31&team=CP+West", f"/indicators/{ICPC}/exceptions?team=CP+West",
+                f"/indicators/{ICPC}/exceptions.csv?team=CP+West"]:
+        refused = client.get(url, headers=east)
+        assert refused.status_code == 403 and "This needs a grant for team &#39;CP West&#39; in dashboard_access" in refused.text, url
+        assert "C3" not in refused.text and "Ola Reed" not in refused.text
+    listed = client.get(f"/indicators/{ICPC}/exceptions", headers=east).text
+    assert "C1" in listed and "C2" in listed and "C3" not in listed
+    csv_text = client.get(f"/indicators/{ICPC}/exceptions.csv", headers=east).text
+    assert [line.split(",")[0] for line in csv_text.splitlines()] == ["child_id", "C2", "C1"]
+    alerts = client.get("/alerts", headers=east).text
+    assert "<td>whole authority</td><td>firing</td>" in alerts and "<td>CP East</td>" in alerts.split('id="alert-silences"')[1]
+    assert "CP West" not in alerts                                     # the West resolution is another team's message
+    figures_only = _as(airflow_auth, "figures-east-user")
+    assert client.get(f"/indicators/{ICPC}?team=CP+East", headers=figures_only).status_code == 200
+    assert client.get(f"/indicators/{ICPC}/exceptions?team=CP+East", headers=figures_only).status_code == 403
+
+
+def test_a_user_of_another_authority_is_refused_every_route(warehouse, client, airflow_auth):
+    other = _as(airflow_auth, "other-authority-user")
+    for url in PAGES + CHILD_PAGES:
+        refused = client.get(url, headers=other)
+        assert refused.status_code == 403, url
+        assert "This needs a grant for authority 999 in dashboard_access" in refused.text, url
+        assert "80.0%" not in refused.text and "C1" not in refused.text
+
+
+def test_alert_history_lists_only_the_dashboards_authority(warehouse, client, airflow_auth, engine):
+    with engine.begin() as conn:
+        insert_rows(conn, "slack_outbox", [
+            {"delivery_key": "digest|802|#cp-performance|2025-02-28", "channel": "#cp-performance", "thread_key": None,
+             "text": "Warning: ICPCs in 802", "blocks_json": "[]", "created_at": datetime(2025, 3, 1, 6, 0),
+             "attempts": 1, "delivered_at": datetime(2025, 3, 1, 6, 1), "message_ts": "2.1", "last_error": None}])
+    page = client.get("/alerts", headers=_as(airflow_auth, "admin-user", "admin")).text
+    assert "ICPCs 75.0% (6 of 8)" in page and "ICPCs in 802" not in page

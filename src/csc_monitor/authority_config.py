@@ -27,3 +27,8 @@ def indicator_parameters(authority: str, indicator_id: str, defaults: dict) -> d
     """The indicator's default parameters, overridden by the authority's `parameters.<indicator_id>`."""
     overrides = (authority_section(authority).get("parameters") or {}).get(indicator_id) or {}
     return {**defaults, **overrides}
+
+
+def dashboard_access() -> dict:
+    """The dashboard's allow-list (`dashboard_access.users`): who may see child-level lists, which teams and authorities."""
+    return _document().get("dashboard_access") or {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import date, datetime, timezone
@@ -21,6 +20,7 @@ from .results import result_rows, results_table
 from .comparators import load_dfe_tidy_csv, load_quoted_figures
 from .synthetic import generate
 from .indicators.catalogue import catalogue_path, render_catalogue
+from .safe_output import write_csv
 from .indicators.exceptions import COLUMNS as EXCEPTION_COLUMNS
 from .indicators.exceptions import exception_rows
 from .validation.runner import ValidationFailed
@@ -98,9 +98,7 @@ def cmd_exceptions(args) -> int:
     with pipeline.warehouse(settings).connect() as conn:
         rows = exception_rows(conn, args.indicator, settings.authority, args.as_at, args.team)
     handle = open(args.out, "w", newline="") if args.out else sys.stdout
-    writer = csv.DictWriter(handle, fieldnames=EXCEPTION_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
+    write_csv(handle, EXCEPTION_COLUMNS, rows)
     if args.out:
         handle.close()
         print(f"{len(rows)} children not meeting the standard written to {args.out}", file=sys.stderr)

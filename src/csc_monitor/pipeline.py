@@ -14,6 +14,7 @@ from functools import lru_cache
 from sqlalchemy import Engine, text
 
 from .alerts.lifecycle import alert_validation_failure, enqueue, evaluate_all
+from .alerts.messages import rejected_exports_message
 from .alerts.outbox import deliver
 from .config import Settings
 from .indicators.definitions import load_definitions
@@ -61,12 +62,10 @@ def report_rejections(settings: Settings, report: IngestReport, as_at: date) -> 
     if not report.rejected:
         return
     engine = warehouse(settings)
-    lines = "\n".join(f"• {e.file_name}: {e.location}" for e in report.rejected)
-    text_ = f"{len(report.rejected)} export(s) rejected on {as_at.isoformat()}; the figures use the files that loaded."
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f":warning: *{text_}*\n{lines}\nReasons are in the rejected/ folder beside each file."}}]
     names = ",".join(sorted(e.file_name for e in report.rejected))
     with engine.begin() as conn:
-        enqueue(conn, f"rejected|{settings.authority}|{as_at.isoformat()}|{names}", settings.default_channel, (text_, blocks))
+        enqueue(conn, f"rejected|{settings.authority}|{as_at.isoformat()}|{names}", settings.default_channel,
+                rejected_exports_message(report.rejected, as_at))
     deliver(engine, settings)
 
 

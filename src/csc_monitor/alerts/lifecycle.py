@@ -22,7 +22,7 @@ from ..indicators.definitions import Definition, load_definitions
 from ..warehouse import insert_rows
 from .chart import chart_data
 from .config import ALL, AlertConfig, alert_config
-from .messages import (AlertItem, Figure, Links, aggregate_of, digest_message, resolved_message, validation_message,
+from .messages import (AlertItem, Figure, Links, aggregate_of, digest_message, figure_title, resolved_message, validation_message,
                        validation_passed_message)
 from .outbox import deliver
 from .rules import SEVERITIES, judge
@@ -207,7 +207,7 @@ def _queue_chart(conn: Connection, item: AlertItem, authority: str, channel: str
     data = chart_data(conn, item.definition.id, authority, "authority" if item.scope == ALL else "team", item.scope,
                       as_at, title, item.thresholds, limit, aggregate_of(item.definition))
     key = f"chart|{item.definition.id}|{authority}|{item.scope}|{item.severity}|{as_at.isoformat()}"
-    return [key] if enqueue(conn, key, channel, (f"Trend: {title}, recent as-at dates", []), digest_key, data) else []
+    return [key] if enqueue(conn, key, channel, (f"Trend: {figure_title(item.definition, item.scope)}, recent as-at dates", []), digest_key, data) else []
 
 
 def queue_validation_alert(conn: Connection, settings: Settings, as_at: date, run_id: str, failures: list[tuple[str, int]],

@@ -6,7 +6,6 @@ api-server's event loop); pages are server-rendered HTML with inline SVG and CSS
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import date
@@ -23,8 +22,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..config import load_settings
 from ..indicators.definitions import Definition, load_definitions
 from ..indicators.exceptions import exception_rows
+from ..safe_output import write_csv
 from . import model, queries
-from .auth import can_see_children, children_user, dashboard_user
+from .auth import Grants, children_user, dashboard_user
 from .charts import sparkline, trend_chart
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
@@ -62,6 +62,14 @@ def _page(request: Request, template: str, status_code: int = 200, **values) -> 
     return HTMLResponse(html, status_code=status_code)
 
 
+def _public_url(request: Request) -> str:
+    """Where to come back to after signing in: under CSC_MONITOR_DASHBOARD_URL, else relative; never from the
+    request's Host header, which a client chooses."""
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    base = load_settings().dashboard_url
+    return f"{base.rstrip('/')}{path}" if base else path
+
+
 def _as_at(conn, authority: str, definition: Definition, as_at: date | None) -> date:
     chosen = as_at or queries.latest_as_at(conn, authority, definition.id)
     if chosen is None:
@@ -69,12 +77,13 @@ def _as_at(conn, authority: str, definition: Definition, as_at: date | None) -> 
     return chosen
 
 
-def _exception_rows(definition: Definition, as_at: date | None, team: str | None) -> tuple[date, list[dict]]:
+def _exception_rows(definition: Definition, as_at: date | None, team: str | None, grants: Grants) -> tuple[date, list[dict]]:
+    grants.require_team(team)
     engine, authority = _context()
     with engine.connect() as conn:
         chosen = _as_at(conn, authority, definition, as_at)
         rows = exception_rows(conn, definition.id, authority, chosen, team or None)
-    return chosen, rows
+    return chosen, grants.visible(rows, "team")
 
 
 def create_app() -> FastAPI:
@@ -92,11 +101,11 @@ def create_app() -> FastAPI:
         login = None
         if error.status_code == 401:
             from airflow.api_fastapi.app import get_auth_manager
-            login = get_auth_manager().get_url_login(next_url=str(request.url))
+            login = get_auth_manager().get_url_login(next_url=_public_url(request))
         return _page(request, "error.html", error.status_code, status=error.status_code, detail=error.detail, login=login)
 
     @app.get("/", response_class=HTMLResponse)
-    def overview(request: Request, user=Depends(dashboard_user)):
+    def overview(request: Request, grants: Grants = Depends(dashboard_user)):
         engine, authority = _context()
         with engine.connect() as conn:
             summaries = [model.summarise(conn, d, authority) for d in load_definitions()]
@@ -104,20 +113,22 @@ def create_app() -> FastAPI:
 
     @app.get("/indicators/{indicator_id}", response_class=HTMLResponse)
     def indicator(request: Request, indicator_id: str, as_at: date | None = None, team: str | None = None,
-                  user=Depends(dashboard_user)):
+                  grants: Grants = Depends(dashboard_user)):
         definition = _definition(indicator_id)
         engine, authority = _context()
         team = team or None
+        grants.require_team(team)
         with engine.connect() as conn:
             chosen = _as_at(conn, authority, definition, as_at)
             summary = model.summarise(conn, definition, authority, chosen, team)
             if summary.figure is None:
                 raise HTTPException(404, f"No figure for {team or 'the authority'} as at {chosen.isoformat()}")
-            teams = queries.breakdown(conn, authority, definition.id, chosen, "team")
+            teams = grants.visible(queries.breakdown(conn, authority, definition.id, chosen, "team"))
             workers = queries.breakdown(conn, authority, definition.id, chosen, "worker")
-            if team:
-                in_team = set(queries.workers_in_team(conn, authority, definition.id, chosen, team))
-                workers = [w for w in workers if w["scope"] in in_team]
+            if team or grants.teams is not None:
+                in_teams = {worker for t in ([team] if team else sorted(grants.teams))
+                            for worker in queries.workers_in_team(conn, authority, definition.id, chosen, t)}
+                workers = [w for w in workers if w["scope"] in in_teams]
             series = queries.comparators(conn, definition.id, chosen)
         thresholds = {k: v for k, v in summary.thresholds.items() if k in ("warning", "critical") and v is not None}
         chart = trend_chart(
@@ -127,37 +138,36 @@ def create_app() -> FastAPI:
             model.aggregate_of(definition) == "percentage",
         )
         return _page(request, "indicator.html", d=definition, s=summary, team=team, teams=teams, workers=workers,
-                     chart=chart, timescale=model.timescale_of(definition), children=can_see_children(user))
+                     chart=chart, timescale=model.timescale_of(definition), children=grants.children)
 
     @app.get("/indicators/{indicator_id}/exceptions", response_class=HTMLResponse)
     def exceptions(request: Request, indicator_id: str, as_at: date | None = None, team: str | None = None,
-                   user=Depends(children_user)):
+                   grants: Grants = Depends(children_user)):
         definition = _definition(indicator_id)
-        chosen, rows = _exception_rows(definition, as_at, team)
+        chosen, rows = _exception_rows(definition, as_at, team, grants)
         return _page(request, "exceptions.html", d=definition, as_at=chosen, team=team or None, rows=rows,
                      timescale=model.timescale_of(definition))
 
     @app.get("/indicators/{indicator_id}/exceptions.csv")
     def exceptions_csv(indicator_id: str, as_at: date | None = None, team: str | None = None,
-                       user=Depends(children_user)):
+                       grants: Grants = Depends(children_user)):
         definition = _definition(indicator_id)
-        chosen, rows = _exception_rows(definition, as_at, team)
+        chosen, rows = _exception_rows(definition, as_at, team, grants)
         out = io.StringIO()
-        writer = csv.DictWriter(out, EXCEPTION_COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(out, EXCEPTION_COLUMNS, rows)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{definition.id}_{chosen.isoformat()}{'_' + team if team else ''}_exceptions.csv")
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/alerts", response_class=HTMLResponse)
-    def alerts(request: Request, user=Depends(dashboard_user)):
+    def alerts(request: Request, grants: Grants = Depends(dashboard_user)):
         engine, authority = _context()
         definitions = load_definitions()
         with engine.connect() as conn:
-            events = model.alert_history(conn, definitions)
-            states = queries.alert_states(conn, authority)
-            silences = queries.silences(conn, authority)
+            events = [e for e in model.alert_history(conn, definitions) if authority in e["delivery_key"].split("|")
+                      and (grants.teams is None or grants.teams & set(e["delivery_key"].split("|")))]
+            states = grants.visible(queries.alert_states(conn, authority), authority_wide=("all",))
+            silences = grants.visible(queries.silences(conn, authority), "team", authority_wide=(None,))
         return _page(request, "alerts.html", events=events, states=states, silences=silences,
                      titles={d.id: d.title for d in definitions})
 
