@@ -3,12 +3,9 @@
 A file is known by its content hash, so the same export dropped twice is loaded once. A file that
 cannot be parsed is moved to `rejected/` with its error beside it; nothing already loaded changes.
 
-Which record wins where sources overlap (the rules are deterministic, and tested):
-- rows replace earlier rows with the same natural key (NATURAL_KEYS): a later export corrects an earlier one;
-- where a table carries a collection year (903 episodes), a row never replaces one from a later year,
-  so last year's 903 loaded after this year's changes nothing it should not;
-- `child` and `adoption` rows are merged column by column (MERGED_TABLES): the census and the 903
-  header each fill what they know, and AD1 and PlacedAdoption fill one adoption row, never two.
+Which record wins where sources overlap is decided by snapshots.py: a newer export of the same scope
+replaces the older one wholesale, a newer collection year supersedes an older one, and across kinds
+rows replace rows with the same natural key.
 """
 
 from __future__ import annotations
@@ -17,13 +14,11 @@ import hashlib
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
 from ..config import Settings
-from ..warehouse import insert_rows
 from . import ssda903
 from .annex_a import is_annex_a_folder, keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
 from .cin_census import parse_cin_census
@@ -31,44 +26,19 @@ from .csv_contract import parse_csv, read_header
 from .errors import ExportError
 from .events import EVENT_TABLES
 from .model import ParsedExport
-
-NATURAL_KEYS = {
-    "child": ("authority", "child_id"),
-    "referral": ("authority", "child_id", "referral_date"),
-    "assessment": ("authority", "child_id", "start_date"),
-    "section47_enquiry": ("authority", "child_id", "strategy_discussion_date"),
-    "cp_plan": ("authority", "child_id", "start_date"),
-    "cp_review": ("authority", "child_id", "plan_start_date", "review_date"),
-    "allocation": ("authority", "child_id", "start_date"),
-    "care_episode": ("authority", "child_id", "start_date"),
-    "la_review": ("authority", "child_id", "review_date"),
-    "uasc": ("authority", "child_id"),
-    "la_outcome": ("authority", "child_id", "collection_year"),
-    "care_leaver_status": ("authority", "child_id", "collection_year"),
-    "adoption": ("authority", "child_id"),
-    "previous_permanence": ("authority", "child_id"),
-    "missing_episode": ("authority", "child_id", "start_date"),
-    "social_worker_episode": ("authority", "child_id", "worker_id", "start_date"),
-    "visit": ("authority", "child_id", "visit_kind", "visit_date"),
-    "review_event": ("authority", "child_id", "review_kind", "due_date", "review_date"),
-    "health_check": ("authority", "child_id", "check_kind", "check_date"),
-    "return_interview": ("authority", "child_id", "missing_start_date"),
-    "cp_visit_frequency": ("authority", "child_id", "plan_start_date"),
-    "annex_a_latest": ("authority", "extract_date", "list_number", "child_id", "measure"),
-}
-MERGED_TABLES = {"child", "adoption"}
-
+from .snapshots import Change, Scope, load_table, newer_same_scope, record_load, scope_of
 
 @dataclass
 class IngestReport:
     loaded: list[str] = field(default_factory=list)
+    changes: dict[str, str] = field(default_factory=dict)  # per loaded file: its scope and rows added, removed, changed
     duplicates: list[str] = field(default_factory=list)
     rejected: list[ExportError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # from files that loaded: what they held that could not be mapped
 
     def lines(self) -> list[str]:
         return (
-            [f"loaded     {name}" for name in self.loaded]
+            [f"loaded     {name}: {self.changes[name]}" for name in self.loaded]
             + [f"duplicate  {name} (already loaded; archived)" for name in self.duplicates]
             + [f"REJECTED   {error}" for error in self.rejected]
             + [f"WARNING    {warning}" for warning in self.warnings]
@@ -110,41 +80,21 @@ def file_authority(path: Path, settings: Settings) -> str:
     return named.pop()
 
 
-def _table_columns(conn: Connection, table: str) -> list[str]:
-    return list(conn.execute(text(f"SELECT * FROM {table} WHERE 1 = 0")).keys())
-
-
-def _replace_by_key(conn: Connection, table: str, frame, keys: tuple[str, ...]) -> None:
-    """Set-based upsert through a staging table: delete what the new rows replace, then insert them."""
-    columns = _table_columns(conn, table)
-    stage = f"stage_{table}"
-    conn.execute(text(f"CREATE TEMPORARY TABLE {stage} AS SELECT * FROM {table} WHERE 1 = 0"))
-    insert_rows(conn, stage, frame[[c for c in frame.columns if c in columns]])
-    match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM t.{k}" for k in keys)
-    if "collection_year" in columns and "collection_year" not in keys:
-        conn.execute(text(
-            f"DELETE FROM {stage} s WHERE EXISTS (SELECT 1 FROM {table} t WHERE {match} AND t.collection_year > s.collection_year)"))
-    if table in MERGED_TABLES:
-        merged = ", ".join(f"s.{c}" if c in keys else f"COALESCE(s.{c}, t.{c}) AS {c}" for c in columns)
-        conn.execute(text(f"CREATE TEMPORARY TABLE merged_{table} AS SELECT {merged} FROM {stage} s LEFT JOIN {table} t ON {match}"))
-        conn.execute(text(f"DROP TABLE {stage}"))
-        stage = f"merged_{table}"
-    conn.execute(text(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match})"))
-    conn.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {stage}"))
-    conn.execute(text(f"DROP TABLE {stage}"))
-
-
-def load_export(conn: Connection, parsed: ParsedExport, sha256: str, file_name: str, archived_as: str) -> None:
+def load_export(conn: Connection, parsed: ParsedExport, scope: Scope, sha256: str, file_name: str, archived_as: str) -> str:
+    """Load one parsed file as the current picture of its scope; returns the report line's detail."""
+    newer = newer_same_scope(conn, scope)
+    if newer is not None:
+        record_load(conn, parsed, scope, sha256, file_name, archived_as, None, replaced_by=newer[0])
+        return f"older than {newer[1]}, already loaded for {scope.key}: nothing changed"
     parsed = keep_recorded_allocations(conn, parsed)
+    change = Change()
     for table, frame in parsed.tables.items():
-        if not frame.empty:
-            _replace_by_key(conn, table, frame.assign(source_file=sha256), NATURAL_KEYS[table])
-    insert_rows(conn, "load_file", [{
-        "sha256": sha256, "file_name": file_name, "kind": parsed.kind, "authority": parsed.authority,
-        "collection_year": parsed.collection_year, "reference_date": parsed.reference_date,
-        "row_count": parsed.row_count, "loaded_at": datetime.now(), "archived_as": archived_as,
-    }])
+        counted = load_table(conn, table, frame, parsed.authority, scope, sha256)
+        change.added, change.removed, change.changed = (change.added + counted.added, change.removed + counted.removed,
+                                                        change.changed + counted.changed)
+    replaced = record_load(conn, parsed, scope, sha256, file_name, archived_as, change)
     settle_snapshot_allocations(conn)
+    return f"{scope.key}: {change}" + (f" (replaces {', '.join(replaced)})" if replaced else "")
 
 
 def _refresh_statistics(engine: Engine, tables: set[str]) -> None:
@@ -193,7 +143,8 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
             continue
         archived_name = f"{sha256[:12]}_{path.name}"
         with engine.begin() as conn:
-            load_export(conn, parsed, sha256, path.name, str(settings.archive_dir / archived_name))
+            report.changes[path.name] = load_export(conn, parsed, scope_of(parsed, path), sha256, path.name,
+                                                    str(settings.archive_dir / archived_name))
         _move(path, settings.archive_dir, archived_name)
         report.loaded.append(path.name)
         report.warnings += [f"{path.name}: {warning}" for warning in parsed.warnings]
