@@ -144,3 +144,95 @@ def test_an_older_census_loaded_after_the_newer_changes_nothing(settings, alone,
     assert _facts(engine, CENSUS_TABLES) == held
     with engine.connect() as conn:
         assert [r["file_name"] for r in current_loads(conn)] == ["b_census_fixed.xml"]
+
+
+def test_the_newer_census_year_speaks_for_a_child_over_the_period_both_cover(settings, alone, tmp_path):
+    """An open referral appears in the 2024 and the 2025 census; 2025 moves its date back a day. Either load order
+    keeps 2025's view of that child from its referral on, and 2024's rows for children 2025 does not hold."""
+    authority = build_authority(300, seed=9, reference_date=AS_AT, years=2)
+    write_cin_census(authority, tmp_path / "c2024.xml", date(2024, 3, 31))
+    write_cin_census(authority, tmp_path / "c2025.xml", AS_AT)
+    old, new = etree.parse(str(tmp_path / "c2024.xml")).getroot(), etree.parse(str(tmp_path / "c2025.xml")).getroot()
+    in_2024 = {c.findtext("ChildIdentifiers/LAchildID") for c in old.iterfind("Children/Child")}
+    only_2024 = in_2024 - {c.findtext("ChildIdentifiers/LAchildID") for c in new.iterfind("Children/Child")}
+    both = next(c for c in new.iterfind("Children/Child") if c.findtext("ChildIdentifiers/LAchildID") in in_2024)
+    referral = both.find("CINdetails/CINreferralDate")
+    corrected_date = date.fromisoformat(referral.text) - timedelta(days=1)
+    referral.text = corrected_date.isoformat()
+    for child in both.iterfind("CINdetails/Section47/S47ActualStartDate"):
+        child.text = max(date.fromisoformat(child.text), corrected_date).isoformat()
+    new_bytes = etree.tostring(new, xml_declaration=True, encoding="UTF-8")
+    _drop(settings.landing_dir, "cin_census_2024.xml", (tmp_path / "c2024.xml").read_bytes(), 60)
+    engine, _ = _ingest(settings)
+    _drop(settings.landing_dir, "cin_census_2025.xml", new_bytes, 60)
+    engine, _ = _ingest(settings)
+    _drop(alone.landing_dir, "cin_census_2025.xml", new_bytes, 60)
+    alone_engine, _ = _ingest(alone)
+    _drop(alone.landing_dir, "cin_census_2024.xml", (tmp_path / "c2024.xml").read_bytes(), 60)
+    alone_engine, _ = _ingest(alone)
+    assert _facts(engine, CENSUS_TABLES) == _facts(alone_engine, CENSUS_TABLES)
+    child_id = both.findtext("ChildIdentifiers/LAchildID")
+    with engine.connect() as conn:
+        held = conn.execute(text("SELECT referral_date, collection_year FROM referral WHERE child_id = :c"), {"c": child_id}).all()
+        kept_2024 = {r[0] for r in conn.execute(text("SELECT child_id FROM referral WHERE collection_year = 2024"))}
+    assert held == [(corrected_date, 2025)]
+    assert only_2024 and kept_2024 == only_2024
+
+
+EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+LA_FIGURES = ["cla_rate", "placement_stability_short_term", "placement_stability_long_term"]
+
+
+def test_corrected_903_episodes_replace_the_original(settings, alone):
+    original = (EPISODES + "A1,01/06/2024,S,C2,N1,U1,PR1,,,,,,\n"
+                "A2,15/07/2024,S,C2,N1,U1,PR1,10/10/2024,X1,,,,\n"
+                "A2,10/10/2024,P,C2,N1,U4,PR1,,,,,,\n"
+                "A3,01/09/2024,S,C2,N1,U1,PR1,,,,,,\n")
+    corrected = original.replace("A2,15/07/2024,", "A2,14/07/2024,").replace("A3,01/09/2024,S,C2,N1,U1,PR1,,,,,,\n", "")
+    header = HEADER + "A1,M,01/02/2015,WBRI,,,\nA2,F,03/04/2016,WBRI,,,\nA3,M,03/04/2017,WBRI,,,\n"
+    for target in (settings, alone):
+        _drop(target.landing_dir, "header_2025.csv", header.encode(), 7200)
+    _drop(settings.landing_dir, "episodes_2025.csv", original.encode(), 3600)
+    engine, _ = _ingest(settings)
+    before = _facts(engine, ["care_episode"])
+    _drop(settings.landing_dir, "episodes_2025_fixed.csv", corrected.encode(), 60)
+    engine, report = _ingest(settings)
+    assert report.changes["episodes_2025_fixed.csv"] == (
+        "ssda903_episodes 999 2025: +0 added, -1 removed, 1 changed (replaces episodes_2025.csv)")
+    _drop(alone.landing_dir, "episodes_2025_fixed.csv", corrected.encode(), 60)
+    alone_engine, _ = _ingest(alone)
+    assert _facts(engine, ["care_episode"]) == _facts(alone_engine, ["care_episode"]) != before
+    assert _figures(settings, engine, LA_FIGURES) == _figures(alone, alone_engine, LA_FIGURES)
+    _drop(settings.landing_dir, "episodes_2025_old.csv", original.encode() + b"A9,01/09/2024,S,C2,N1,U1,PR1,,,,,,\n", 7200)
+    engine, report = _ingest(settings)
+    assert report.changes["episodes_2025_old.csv"] == (
+        "older than episodes_2025_fixed.csv, already loaded for ssda903_episodes 999 2025: nothing changed")
+    assert _facts(engine, ["care_episode"]) == _facts(alone_engine, ["care_episode"])
+
+
+VISITS = "child_id,visit_kind,visit_date,seen,seen_alone,worker\n"
+
+
+def test_a_corrected_visits_extract_replaces_the_period_it_covers(settings, alone):
+    original = VISITS + "C1,CP,2025-01-06,Y,Y,Sam\nC1,CP,2025-01-20,Y,N,Sam\nC2,CP,2025-02-03,Y,Y,Ann\nC3,CIN,2025-03-03,N,,Ann\n"
+    corrected = original.replace("C1,CP,2025-01-20", "C1,CP,2025-01-17").replace("C3,CIN,2025-03-03,N,,Ann\n", "")
+    _drop(settings.landing_dir, "visits_999_2025-03-31.csv", original.encode(), 3600)
+    engine, _ = _ingest(settings)
+    _drop(settings.landing_dir, "visits_999_2025-03-31_fixed.csv", corrected.encode(), 60)
+    engine, report = _ingest(settings)
+    assert report.changes["visits_999_2025-03-31_fixed.csv"] == (
+        "visits 999 ..2025-03-31: +0 added, -1 removed, 1 changed (replaces visits_999_2025-03-31.csv)")
+    _drop(alone.landing_dir, "visits_999_2025-03-31_fixed.csv", corrected.encode(), 60)
+    alone_engine, _ = _ingest(alone)
+    assert _facts(engine, ["visit"]) == _facts(alone_engine, ["visit"])
+    assert [r[3] for r in _facts(engine, ["visit"])["visit"]] == ["2025-01-06", "2025-01-17", "2025-02-03"]
+    # an extract to an earlier date is covered by the later one: it changes nothing
+    _drop(settings.landing_dir, "visits_999_2025-02-28.csv", (original + "C4,CP,2025-02-10,Y,Y,Ann\n").encode(), 7200)
+    engine, report = _ingest(settings)
+    assert report.changes["visits_999_2025-02-28.csv"] == "visits 999 ..2025-02-28: +0 added, -0 removed, 0 changed"
+    assert _facts(engine, ["visit"]) == _facts(alone_engine, ["visit"])
+    # a later extract covers everything up to its date: what it no longer holds is gone
+    _drop(settings.landing_dir, "visits_999_2025-04-30.csv", (VISITS + "C2,CP,2025-02-03,Y,Y,Ann\n").encode(), 0)
+    engine, report = _ingest(settings)
+    assert report.changes["visits_999_2025-04-30.csv"] == "visits 999 ..2025-04-30: +0 added, -2 removed, 0 changed"
