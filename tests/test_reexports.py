@@ -236,3 +236,20 @@ def test_a_corrected_visits_extract_replaces_the_period_it_covers(settings, alon
     _drop(settings.landing_dir, "visits_999_2025-04-30.csv", (VISITS + "C2,CP,2025-02-03,Y,Y,Ann\n").encode(), 0)
     engine, report = _ingest(settings)
     assert report.changes["visits_999_2025-04-30.csv"] == "visits 999 ..2025-04-30: +0 added, -2 removed, 0 changed"
+
+
+def test_loads_lists_each_scope_with_the_file_that_supplied_it(settings, monkeypatch, capsys):
+    from csc_monitor.cli import main
+
+    _drop(settings.landing_dir, "visits_999_2025-03-31.csv", (VISITS + "C1,CP,2025-01-06,Y,Y,Sam\n").encode(), 3600)
+    _drop(settings.landing_dir, "visits_999_2025-03-31_b.csv", (VISITS + "C1,CP,2025-01-07,Y,Y,Sam\nC2,CP,2025-01-08,Y,Y,Sam\n").encode(), 60)
+    _drop(settings.landing_dir, "episodes_2025.csv", (EPISODES + "A1,01/06/2024,S,C2,N1,U1,PR1,,,,,,\n").encode(), 60)
+    _ingest(settings)
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
+    assert main(["loads"]) == 0
+    lines = [line.rsplit("  ", 1)[0].split() for line in capsys.readouterr().out.splitlines()]
+    assert lines == [
+        ["authority", "scope", "file", "rows", "added", "removed", "changed"],
+        ["999", "ssda903_episodes", "999", "2025", "episodes_2025.csv", "1", "1", "0", "0"],
+        ["999", "visits", "999", "..2025-03-31", "visits_999_2025-03-31_b.csv", "2", "1", "0", "1"],
+    ]

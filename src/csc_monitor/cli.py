@@ -55,6 +55,20 @@ def cmd_ingest(args) -> int:
     return 1 if report.rejected else 0
 
 
+def cmd_loads(args) -> int:
+    """What is loaded now, per authority and scope, with the file that supplied it."""
+    from .ingest.snapshots import current_loads
+
+    with pipeline.warehouse(load_settings()).connect() as conn:
+        loads = current_loads(conn)
+    print(f"{'authority':<10} {'scope':<36} {'file':<44} {'rows':>8} {'added':>7} {'removed':>7} {'changed':>7}  loaded at")
+    for row in loads:
+        counts = " ".join(f"{'' if row[k] is None else row[k]:>7}" for k in ("rows_added", "rows_removed", "rows_changed"))
+        print(f"{row['authority']:<10} {row['scope'] or '(before scopes)':<36} {row['file_name']:<44} {row['row_count']:>8} {counts}  "
+              f"{row['loaded_at']:%Y-%m-%d %H:%M}")
+    return 0
+
+
 def cmd_validate(args) -> int:
     settings = load_settings()
     outcome = pipeline.validate(settings, args.as_at, _run_id("validate", args.as_at), stop_on_critical=False)
@@ -169,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="load every new export in the landing folder (or DIR)")
     p.add_argument("directory", nargs="?")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("loads", help="list what is loaded, per authority and scope, with the file that supplied it")
+    p.set_defaults(func=cmd_loads)
 
     p = sub.add_parser("validate", help="run the expectation suites and print the summary")
     p.add_argument("--as-at", type=_date, required=True)
