@@ -48,11 +48,13 @@ def _where(tree, element) -> str:
 
 def parse_cin_census(path: Path) -> ParsedExport:
     try:
-        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False))
     except etree.XMLSyntaxError as error:
         line, column = error.position
         problem = re.sub(r", line \d+, column \d+$", "", error.msg)
         raise ExportError(path.name, f"line {line}, column {column}", f"not well-formed XML: {problem}") from None
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        raise ExportError(path.name, "DOCTYPE declaration", "declares a DOCTYPE: a census has none, and its entities are never read")
     root = tree.getroot()
     year_text = _text(root, "Header/CollectionDetails/Year")
     if root.tag != "Message" or year_text is None:

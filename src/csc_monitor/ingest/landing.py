@@ -11,20 +11,26 @@ rows replace rows with the same natural key.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DataError, IntegrityError
 
 from ..config import Settings
+from ..private import private_dir, private_file
 from . import ssda903
+from .arrival import DONE_SUFFIX, arrivals, forget_marker, is_temporary
 from .annex_a import is_annex_a_folder, keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
 from .cin_census import parse_cin_census
 from .csv_contract import parse_csv, read_header
 from .errors import ExportError
 from .events import EVENT_TABLES
+from .limits import Limits, check_csv, check_size, check_workbook, load_limits
 from .model import ParsedExport
 from .snapshots import Change, Scope, load_table, newer_same_scope, record_load, scope_of
 
@@ -35,6 +41,7 @@ class IngestReport:
     duplicates: list[str] = field(default_factory=list)
     rejected: list[ExportError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # from files that loaded: what they held that could not be mapped
+    waiting: list[str] = field(default_factory=list)  # still being written (or not settled yet): read on a later run
 
     def lines(self) -> list[str]:
         return (
@@ -42,20 +49,27 @@ class IngestReport:
             + [f"duplicate  {name} (already loaded; archived)" for name in self.duplicates]
             + [f"REJECTED   {error}" for error in self.rejected]
             + [f"WARNING    {warning}" for warning in self.warnings]
+            + [f"waiting    {name} (still changing; loads once complete or marked {DONE_SUFFIX})" for name in self.waiting]
         )
 
 
-def parse_export(path: Path, authority: str) -> ParsedExport:
-    """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and parse it."""
+def parse_export(path: Path, authority: str, limits: Limits = Limits()) -> ParsedExport:
+    """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and
+    parse it, once it is within the limits."""
     if path.is_dir():
+        for part in path.glob("*.csv"):
+            check_csv(part, limits)
         return parse_annex_a(path, authority)
     if path.stat().st_size == 0:
         raise ExportError(path.name, "whole file", "file is empty")
     if path.suffix.lower() == ".xlsx":
+        check_workbook(path, limits)
         return parse_annex_a(path, authority)
     if path.suffix.lower() == ".xml":
+        check_size(path, limits.max_xml_mb, "CSC_MONITOR_MAX_XML_MB")
         return parse_cin_census(path)
     if path.suffix.lower() == ".csv":
+        check_csv(path, limits)
         try:
             header = read_header(path)
         except UnicodeDecodeError as error:
@@ -65,7 +79,7 @@ def parse_export(path: Path, authority: str) -> ParsedExport:
             return ParsedExport(event.kind, authority, None, None, {event.table: parse_csv(path, event, authority)})
         if ssda903.recognise(path):
             return ssda903.parse_ssda903(path, authority)
-        raise ExportError(path.name, "header (line 1)", f"unknown export shape: columns {', '.join(header)}")
+        raise ExportError(path.name, "header (line 1)", f"unknown export shape: columns {', '.join(header)[:80]}")
     raise ExportError(path.name, "whole file", f"unknown export type '{path.suffix}' (expected .xml or .csv)")
 
 
@@ -106,46 +120,103 @@ def _refresh_statistics(engine: Engine, tables: set[str]) -> None:
 
 
 def _move(path: Path, folder: Path, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.move(str(path), folder / name))
+    """Archive or reject an entry by renaming it (never copying: a link or a device is moved as itself, not read)."""
+    private_dir(folder)
+    target = folder / name
+    if path.is_dir() and not path.is_symlink() and target.exists():
+        shutil.rmtree(target)
+    os.replace(path, target)
+    return private_file(target)
 
 
 def _content_hash(path: Path) -> str:
-    """A file's SHA-256; for an export folder (Annex A CSVs), over its files' names and contents."""
+    """A file's SHA-256, read in blocks; for an export folder (Annex A CSVs), over its files' names and contents."""
     if path.is_file():
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     digest = hashlib.sha256()
     for part in sorted(p for p in path.iterdir() if p.is_file()):
-        digest.update(part.name.encode() + b"\0" + part.read_bytes())
+        digest.update(part.name.encode() + b"\0" + bytes.fromhex(_content_hash(part)))
     return digest.hexdigest()
 
 
+def refusal(path: Path) -> str | None:
+    """Why an entry of the landing folder must not be read at all: links (they lead outside it), devices, pipes and
+    sockets; for an Annex A folder, the same for anything in it. The reason quotes no content."""
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link: only files copied into the landing folder are read, never what a link points to"
+    if stat.S_ISDIR(mode):
+        odd = sorted(entry.name for entry in path.iterdir() if not (entry.lstat().st_mode & stat.S_IFMT(0xFFFF) == stat.S_IFREG))
+        return f"holds {odd[0][:80]}, which is not a regular file" if odd else None
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a device, pipe or socket)"
+    return None
+
+
+def _reject(report: IngestReport, settings: Settings, path: Path, error: ExportError) -> None:
+    try:
+        rejected = _move(path, settings.data_dir / "rejected", path.name)
+        rejected.with_name(rejected.name + ".error.txt").write_text(str(error) + "\n")
+    except OSError:
+        pass  # on another file system a device or link cannot be moved without reading it: it stays, and is reported again
+    report.rejected.append(error)
+
+
+def _parse(path: Path, settings: Settings, limits: Limits) -> ParsedExport:
+    """Any failure to read a file rejects that file, by name, without quoting the error's text (it may hold data)."""
+    try:
+        parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings), limits)
+    except ExportError:
+        raise
+    except MemoryError:
+        raise ExportError(path.name, "whole file", "too large to read in the memory available; nothing from it was loaded") from None
+    except Exception as error:  # noqa: BLE001 - poison must not spread: one unreadable file never stops the others
+        raise ExportError(path.name, "whole file", f"could not be read ({type(error).__name__}); nothing from it was loaded") from None
+    if settings.authorities and parsed.authority not in settings.authorities:
+        raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
+    return parsed
+
+
 def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
-    report, loaded_tables = IngestReport(), set()
-    if not settings.landing_dir.exists():
-        return report
-    for path in sorted(p for p in settings.landing_dir.iterdir() if (p.is_file() or is_annex_a_folder(p)) and not p.name.startswith(".")):
+    """Load every complete new file in the landing folder; a file that cannot be read is rejected and the rest go on."""
+    report, loaded_tables, limits = IngestReport(), set(), load_limits()
+    private_dir(settings.data_dir)
+    complete = arrivals(settings.landing_dir, settings.settle_seconds)
+    report.waiting = sorted(p.name for p in settings.landing_dir.iterdir() if not is_temporary(p)
+                            and not p.name.endswith(DONE_SUFFIX) and p not in complete) if settings.landing_dir.is_dir() else []
+    for path in complete:
+        if path.is_dir() and not path.is_symlink() and not is_annex_a_folder(path):
+            continue  # a folder that is not an Annex A export is not ours
+        reason = refusal(path)
+        if reason:
+            _reject(report, settings, path, ExportError(path.name, "whole file", reason))
+            forget_marker(path)
+            continue
         sha256 = _content_hash(path)
         with engine.connect() as conn:
             known = conn.execute(text("SELECT 1 FROM load_file WHERE sha256 = :s"), {"s": sha256}).first()
         if known:
             _move(path, settings.archive_dir / "duplicates", f"{sha256[:12]}_{path.name}")
+            forget_marker(path)
             report.duplicates.append(path.name)
             continue
         try:
-            parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings))
-            if settings.authorities and parsed.authority not in settings.authorities:
-                raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
+            parsed = _parse(path, settings, limits)
+            archived_name = f"{sha256[:12]}_{path.name}"
+            with engine.begin() as conn:
+                report.changes[path.name] = load_export(conn, parsed, scope_of(parsed, path), sha256, path.name,
+                                                        str(settings.archive_dir / archived_name))
         except ExportError as error:
-            rejected = _move(path, settings.data_dir / "rejected", path.name)
-            rejected.with_name(rejected.name + ".error.txt").write_text(str(error) + "\n")
-            report.rejected.append(error)
+            _reject(report, settings, path, error)
+            forget_marker(path)
             continue
-        archived_name = f"{sha256[:12]}_{path.name}"
-        with engine.begin() as conn:
-            report.changes[path.name] = load_export(conn, parsed, scope_of(parsed, path), sha256, path.name,
-                                                    str(settings.archive_dir / archived_name))
+        except (IntegrityError, DataError) as error:  # the file's values broke a warehouse rule: that file is rejected
+            _reject(report, settings, path, ExportError(path.name, "whole file", f"the warehouse refused its rows ({type(error.orig).__name__})"))
+            forget_marker(path)
+            continue
         _move(path, settings.archive_dir, archived_name)
+        forget_marker(path)
         report.loaded.append(path.name)
         report.warnings += [f"{path.name}: {warning}" for warning in parsed.warnings]
         loaded_tables.update(parsed.tables)
