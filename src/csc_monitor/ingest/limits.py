@@ -1,13 +1,13 @@
 """Limits on what one export may cost to read, checked before it is parsed. A file over a limit is rejected with
 its sizes named; nothing is read into memory first.
 
-The defaults leave room to spare over the largest English authority's real exports (a CIN census of ~15,000
-children is ~150 MB; five years of visits ~3 million rows; an Annex A workbook a few tens of MB that unpacks
-to a few hundred), and each is settable:
+The defaults leave room to spare over the largest English authority's real exports (a census of the ~30,000
+children in need a very large authority has over a year is ~60 MB at ~2 KB a child; five years of its visits
+~3 million rows; its Annex A workbook a few tens of MB that unpacks to a few hundred), and each is settable:
 
 | setting | default | what it bounds |
 |---|---|---|
-| CSC_MONITOR_MAX_XML_MB | 512 | a census file (lxml needs ~10 times the file in memory) |
+| CSC_MONITOR_MAX_XML_MB | 128 | a census file (lxml needs ~10 times the file in memory) |
 | CSC_MONITOR_MAX_CSV_MB | 1024 | a CSV file |
 | CSC_MONITOR_MAX_CSV_ROWS | 10000000 | rows in a CSV |
 | CSC_MONITOR_MAX_FIELD_CHARS | 10000 | characters in one CSV field (no export field is free text) |
@@ -31,7 +31,7 @@ SNIFF_BYTES = 65536
 
 @dataclass(frozen=True)
 class Limits:
-    max_xml_mb: int = 512
+    max_xml_mb: int = 128
     max_csv_mb: int = 1024
     max_csv_rows: int = 10_000_000
     max_field_chars: int = 10_000
