@@ -99,8 +99,8 @@ def ingest_task(context) -> list[str]:
     """Load the files the watchers claimed, then anything else in the landing folder."""
     settings = task_settings()
     loaded = []
-    for folder in (claimed_dir(settings), settings.landing_dir):
-        folder_settings = replace(settings, landing_dir=folder)
+    for folder, settle_seconds in ((claimed_dir(settings), 0.0), (settings.landing_dir, settings.settle_seconds)):
+        folder_settings = replace(settings, landing_dir=folder, settle_seconds=settle_seconds)  # a claimed file was complete
         report = pipeline.ingest(folder_settings)
         for line in report.lines():
             print(line)
