@@ -15,6 +15,7 @@ from . import pipeline
 from . import backfill as backfill_cli
 from .alerts import cli as alerts_cli
 from .config import load_settings
+from .ingest.lock import WarehouseBusy
 from .process import exit_quietly
 from .comparators import latest_comparators, load_dfe_tidy_csv, load_quoted_figures
 from .generate import generate
@@ -226,9 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+BUSY_EXIT = 75  # EX_TEMPFAIL: try again later
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except WarehouseBusy as busy:
+        print(f"{busy}; nothing done (CSC_MONITOR_LOCK_WAIT_SECONDS sets how long to wait)", file=sys.stderr)
+        return BUSY_EXIT
 
 
 def entry() -> None:
