@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ..config import Settings
-from ..private import private_dir, private_file
+from ..private import private_dir, private_file, private_umask
 from . import ssda903
 from .arrival import DONE_SUFFIX, arrivals, forget_marker, is_temporary
 from .annex_a import is_annex_a_folder, keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
@@ -157,7 +157,9 @@ def refusal(path: Path) -> str | None:
 def _reject(report: IngestReport, settings: Settings, path: Path, error: ExportError) -> None:
     try:
         rejected = _move(path, settings.data_dir / "rejected", path.name)
-        rejected.with_name(rejected.name + ".error.txt").write_text(str(error) + "\n")
+        reason = rejected.with_name(rejected.name + ".error.txt")
+        reason.write_text(str(error) + "\n")
+        private_file(reason)
     except OSError:
         pass  # on another file system a device or link cannot be moved without reading it: it stays, and is reported again
     report.rejected.append(error)
@@ -181,6 +183,7 @@ def _parse(path: Path, settings: Settings, limits: Limits) -> ParsedExport:
 def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
     """Load every complete new file in the landing folder; a file that cannot be read is rejected and the rest go on."""
     report, loaded_tables, limits = IngestReport(), set(), load_limits()
+    private_umask()
     private_dir(settings.data_dir)
     complete = arrivals(settings.landing_dir, settings.settle_seconds)
     report.waiting = sorted(p.name for p in settings.landing_dir.iterdir() if not is_temporary(p)
