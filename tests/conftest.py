@@ -22,6 +22,7 @@ os.environ.update({
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "GX_ANALYTICS_ENABLED": "false",
     "CSC_MONITOR_DATA_DOCS": "0",  # Data Docs are built and tested in tests/test_validation.py only
+    "CSC_MONITOR_SETTLE_SECONDS": "0",  # files are written whole before a test ingests them (tests/test_arrival.py sets its own)
 })
 for leaked in ("SLACK_BOT_TOKEN", "SLACK_API_BASE_URL", "CSC_MONITOR_WAREHOUSE_URL", "CSC_MONITOR_DATA_DIR", "CSC_MONITOR_LANDING_DIR"):
     os.environ.pop(leaked, None)

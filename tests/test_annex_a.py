@@ -178,8 +178,10 @@ def test_a_snapshot_allocation_never_overrides_a_recorded_history(settings, engi
     assert ingest_landing(engine, settings).rejected == []
     assert _rows(engine, "SELECT child_id, team, end_date FROM allocation WHERE child_id IN ('C1', 'C2') ORDER BY 1") == [
         ("C1", "Child Protection West", None), ("C2", "Assessment South", AS_AT)]
-    # loaded the other way round: the recorded allocation arrives after the snapshot and wins
-    (settings.landing_dir / "b_allocations.csv").write_text("child_id,team,worker,start_date,end_date\nC2,Assessment North,Asha Khan,2025-02-10,\n")
+    # loaded the other way round: the recorded allocation arrives after the snapshot and wins (a newer allocations
+    # extract is the whole history again, so it repeats C1's)
+    (settings.landing_dir / "b_allocations.csv").write_text("child_id,team,worker,start_date,end_date\n"
+                                                            "C1,Child Protection West,Gus Taylor,2025-03-31,\nC2,Assessment North,Asha Khan,2025-02-10,\n")
     assert ingest_landing(engine, settings).rejected == []
     assert _rows(engine, "SELECT child_id, team, end_date FROM allocation WHERE child_id IN ('C1', 'C2') ORDER BY 1") == [
         ("C1", "Child Protection West", None), ("C2", "Assessment North", None)]

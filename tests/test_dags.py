@@ -113,7 +113,7 @@ def test_dag_test_runs_the_event_driven_path(dagbag, tmp_path, monkeypatch):
         for name in ("cin_census_999_2025.xml", "allocations_999_2025-03-31.csv"):
             (tmp_path / "gen" / name).rename(landing / name)
 
-        census, allocations = LandedExportTrigger("cin_census", min_age_seconds=0), LandedExportTrigger("allocations", min_age_seconds=0)
+        census, allocations = LandedExportTrigger("cin_census"), LandedExportTrigger("allocations")
         assert census.claim() == tmp_path / "data" / "claimed" / "cin_census_999_2025.xml"
         assert census.claim() is None  # the same file cannot fire twice
         assert allocations.claim().name == "allocations_999_2025-03-31.csv"

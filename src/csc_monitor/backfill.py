@@ -17,6 +17,7 @@ from tqdm import tqdm
 from . import exit_codes, pipeline
 from .config import Settings, load_settings
 from .indicators.definitions import load_definitions
+from .ingest.lock import exclusive
 
 EVERY = ("month-end", "day")
 
@@ -55,7 +56,9 @@ def cmd_backfill(args) -> int:
         print(f"no {args.every} dates between {args.start} and {args.end}", file=sys.stderr)
         return exit_codes.NOTHING_TO_DO
     run_id = f"backfill__{dates[0].isoformat()}__{dates[-1].isoformat()}__{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
-    queued = backfill(load_settings(), dates, run_id, alert=args.alert, progress=not args.no_progress)
+    settings = load_settings()
+    with exclusive(settings, "backfill writing figures"):
+        queued = backfill(settings, dates, run_id, alert=args.alert, progress=not args.no_progress)
     print(f"recomputed {len(dates)} as-at dates ({dates[0]} to {dates[-1]}) in run {run_id}; "
           f"{len(queued) if args.alert else 'no'} alert message(s) queued")
     return exit_codes.OK

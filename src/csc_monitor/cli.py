@@ -15,6 +15,7 @@ from . import backfill as backfill_cli
 from .alerts import cli as alerts_cli
 from .config import load_settings
 from .demo import run_demo
+from .ingest.lock import WarehouseBusy
 from .process import exit_quietly
 from .results import result_rows, results_table
 from .comparators import load_dfe_tidy_csv, load_quoted_figures
@@ -55,6 +56,20 @@ def cmd_ingest(args) -> int:
     report = pipeline.ingest(settings)
     print("\n".join(report.lines()) or "nothing new in the landing folder", file=sys.stderr if report.rejected else sys.stdout)
     return exit_codes.REJECTED if report.rejected else exit_codes.OK
+
+
+def cmd_loads(args) -> int:
+    """What is loaded now, per authority and scope, with the file that supplied it."""
+    from .ingest.snapshots import current_loads
+
+    with pipeline.warehouse(load_settings()).connect() as conn:
+        loads = current_loads(conn)
+    print(f"{'authority':<10} {'scope':<36} {'file':<44} {'rows':>8} {'added':>7} {'removed':>7} {'changed':>7}  loaded at")
+    for row in loads:
+        counts = " ".join(f"{'' if row[k] is None else row[k]:>7}" for k in ("rows_added", "rows_removed", "rows_changed"))
+        print(f"{row['authority']:<10} {row['scope'] or '(before scopes)':<36} {row['file_name']:<44} {row['row_count']:>8} {counts}  "
+              f"{row['loaded_at']:%Y-%m-%d %H:%M}")
+    return 0
 
 
 def cmd_validate(args) -> int:
@@ -151,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory", nargs="?")
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser("loads", help="list what is loaded, per authority and scope, with the file that supplied it")
+    p.set_defaults(func=cmd_loads)
+
     p = sub.add_parser("validate", help="run the expectation suites and print the summary")
     p.add_argument("--as-at", type=_date, required=True)
     p.set_defaults(func=cmd_validate)
@@ -202,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         print(failure.outcome.summary(), file=sys.stderr)
         print("critical validation failure: nothing published; the last good results stay as they were", file=sys.stderr)
         return exit_codes.NOT_PUBLISHED
+    except WarehouseBusy as busy:
+        print(f"{busy}; nothing done (CSC_MONITOR_LOCK_WAIT_SECONDS sets how long to wait)", file=sys.stderr)
+        return exit_codes.BUSY
 
 
 def entry() -> None:

@@ -37,6 +37,8 @@ class Settings:
     export_max_age_days: int = 31  # latest export's reference date older than this before the as-at date: freshness alert
     data_docs: bool = True  # build Great Expectations Data Docs into reports/<run_id>/
     authorities: tuple[str, ...] = ()  # regional mode: the authority codes one run covers (CSVs carry the code in their name)
+    settle_seconds: float = 30.0  # a landed file is read once unchanged this long (or marked <file>.done)
+    lock_wait_seconds: float = 0.0  # how long a second ingest or figures run waits for the one running before it gives up
 
     @property
     def archive_dir(self) -> Path:
@@ -74,6 +76,8 @@ def load_settings(**overrides) -> Settings:
         export_due_by=time.fromisoformat(env.get("CSC_MONITOR_EXPORT_DUE_BY", "07:00")),
         export_max_age_days=int(env.get("CSC_MONITOR_EXPORT_MAX_AGE_DAYS", 31)),
         data_docs=env.get("CSC_MONITOR_DATA_DOCS", "1") not in ("0", "false", "no"),
+        settle_seconds=float(env.get("CSC_MONITOR_SETTLE_SECONDS", 30)),
+        lock_wait_seconds=float(env.get("CSC_MONITOR_LOCK_WAIT_SECONDS", 0)),
         authorities=tuple(code.strip() for code in env.get("CSC_MONITOR_AUTHORITIES", "").split(",") if code.strip()),
     )
     values.update(overrides)

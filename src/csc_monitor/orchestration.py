@@ -28,6 +28,7 @@ WAREHOUSE_CONN_ID = "csc_warehouse"
 SLACK_CONN_ID = "slack_api_default"
 LANDING_DIR_VARIABLE = "csc_landing_dir"
 NIGHTLY_DAG_ID = "csc_nightly"
+INGEST_LOCK_WAIT_SECONDS = 1800  # the DAG's ingest waits for a command-line ingest or run to finish rather than fail
 
 
 def _connection(conn_id: str):
@@ -98,9 +99,10 @@ def run_type_for(context) -> str:
 def ingest_task(context) -> list[str]:
     """Load the files the watchers claimed, then anything else in the landing folder."""
     settings = task_settings()
+    settings = replace(settings, lock_wait_seconds=max(settings.lock_wait_seconds, INGEST_LOCK_WAIT_SECONDS))
     loaded = []
-    for folder in (claimed_dir(settings), settings.landing_dir):
-        folder_settings = replace(settings, landing_dir=folder)
+    for folder, settle_seconds in ((claimed_dir(settings), 0.0), (settings.landing_dir, settings.settle_seconds)):
+        folder_settings = replace(settings, landing_dir=folder, settle_seconds=settle_seconds)  # a claimed file was complete
         report = pipeline.ingest(folder_settings)
         for line in report.lines():
             print(line)

@@ -21,15 +21,18 @@ from .indicators.definitions import load_definitions
 from .indicators.engine import compute_all, register_run_dates
 from .indicators.start_event_check import icpc_start_event_check
 from .ingest.landing import IngestReport, ingest_landing
+from .ingest.lock import exclusive
 from .validation.runner import ValidationFailed, ValidationOutcome, stored_outcome, validate_warehouse  # noqa: F401 (re-exported)
 from .validation.freshness import check_freshness
 from .validation.results import keep_figures, release_figures, restore_figures
+from .private import private_umask
 from .run_ids import authority_run_id
 from .warehouse import ensure_schema, insert_rows, make_engine
 
 
 @lru_cache(maxsize=None)
 def _engine(url: str) -> Engine:
+    private_umask()
     engine = make_engine(url)
     ensure_schema(engine)
     atexit.register(engine.dispose)
@@ -53,8 +56,9 @@ def record_run(engine: Engine, run_id: str, as_at: date, run_type: str, status: 
 
 
 def ingest(settings: Settings) -> IngestReport:
-    """Load what has landed. Good files load even when another file is rejected; the report says which."""
-    return ingest_landing(warehouse(settings), settings)
+    """Load what has landed, one ingest at a time. Good files load even when another file is rejected; the report says which."""
+    with exclusive(settings, "ingest"):
+        return ingest_landing(warehouse(settings), settings)
 
 
 def report_rejections(settings: Settings, report: IngestReport, as_at: date) -> None:
@@ -178,7 +182,12 @@ def publish(settings: Settings, as_at: date, run_id: str, run_type: str = "manua
 
 def run(settings: Settings, as_at: date, run_id: str, run_type: str = "manual", send: bool = True) -> ValidationOutcome:
     """One as-at date in one process: begin, compute, publish (ingest is a separate step). Airflow runs the same
-    three steps as separate tasks."""
+    three steps as separate tasks. It holds the warehouse lock, so it never writes figures beside an ingest or another run."""
+    with exclusive(settings, "run writing figures"):
+        return _run(settings, as_at, run_id, run_type, send)
+
+
+def _run(settings: Settings, as_at: date, run_id: str, run_type: str, send: bool) -> ValidationOutcome:
     outcome = begin(settings, as_at, run_id, run_type, send)
     try:
         compute(settings, [as_at], run_id)

@@ -86,10 +86,13 @@ class _Unmapped(ValueError):
 
 def _read_workbook(path: Path) -> list[Sheet]:
     try:
-        workbook = load_workbook(path, data_only=True)
+        workbook = load_workbook(path, data_only=True, read_only=True)  # streamed; the zip was checked by ingest.limits
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
         raise ExportError(path.name, "whole file", f"not a readable .xlsx workbook ({error})") from None
-    return [Sheet(ws.title, list(ws.iter_rows(values_only=True))) for ws in workbook.worksheets]
+    try:
+        return [Sheet(ws.title, list(ws.iter_rows(values_only=True))) for ws in workbook.worksheets]
+    finally:
+        workbook.close()
 
 
 def _read_folder(path: Path) -> tuple[list[Sheet], list[str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,21 +34,33 @@ def _date(element, path: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _exported_at(value: str | None) -> datetime | None:
+    """Header/Source/DateTime (schema-valid by now), as naive UTC like the file times it is compared with."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def _where(tree, element) -> str:
     return f"{tree.getpath(element)} (line {element.sourceline})"
 
 
 def parse_cin_census(path: Path) -> ParsedExport:
     try:
-        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False))
     except etree.XMLSyntaxError as error:
         line, column = error.position
         problem = re.sub(r", line \d+, column \d+$", "", error.msg)
         raise ExportError(path.name, f"line {line}, column {column}", f"not well-formed XML: {problem}") from None
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        raise ExportError(path.name, "DOCTYPE declaration", "declares a DOCTYPE: a census has none, and its entities are never read")
     root = tree.getroot()
     year_text = _text(root, "Header/CollectionDetails/Year")
     if root.tag != "Message" or year_text is None:
         raise ExportError(path.name, _where(tree, root), "not a CIN census: expected Message/Header/CollectionDetails/Year")
+    if not re.fullmatch(r"20\d\d", year_text):
+        raise ExportError(path.name, "/Message/Header/CollectionDetails/Year", "not a collection year (expected yyyy, e.g. 2025)")
     schema = _schema(int(year_text))
     if not schema.validate(tree):
         first = schema.error_log[0]
@@ -124,5 +136,6 @@ def parse_cin_census(path: Path) -> ParsedExport:
         authority=authority,
         collection_year=int(year_text),
         reference_date=_date(root, "Header/CollectionDetails/ReferenceDate"),
+        exported_at=_exported_at(_text(root, "Header/Source/DateTime")),
         tables={name: pd.DataFrame(rows) for name, rows in tables.items()},
     )

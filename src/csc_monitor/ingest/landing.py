@@ -3,89 +3,73 @@
 A file is known by its content hash, so the same export dropped twice is loaded once. A file that
 cannot be parsed is moved to `rejected/` with its error beside it; nothing already loaded changes.
 
-Which record wins where sources overlap (the rules are deterministic, and tested):
-- rows replace earlier rows with the same natural key (NATURAL_KEYS): a later export corrects an earlier one;
-- where a table carries a collection year (903 episodes), a row never replaces one from a later year,
-  so last year's 903 loaded after this year's changes nothing it should not;
-- `child` and `adoption` rows are merged column by column (MERGED_TABLES): the census and the 903
-  header each fill what they know, and AD1 and PlacedAdoption fill one adoption row, never two.
+Which record wins where sources overlap is decided by snapshots.py: a newer export of the same scope
+replaces the older one wholesale, a newer collection year supersedes an older one, and across kinds
+rows replace rows with the same natural key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import stat
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DataError, IntegrityError
 
 from ..config import Settings
-from ..warehouse import insert_rows
+from ..private import private_dir, private_file, private_umask
 from . import ssda903
+from .arrival import DONE_SUFFIX, arrivals, forget_marker, is_temporary
 from .annex_a import is_annex_a_folder, keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
 from .cin_census import parse_cin_census
 from .csv_contract import parse_csv, read_header
 from .errors import ExportError
 from .events import EVENT_TABLES
+from .limits import Limits, check_csv, check_size, check_workbook, load_limits
 from .model import ParsedExport
-
-NATURAL_KEYS = {
-    "child": ("authority", "child_id"),
-    "referral": ("authority", "child_id", "referral_date"),
-    "assessment": ("authority", "child_id", "start_date"),
-    "section47_enquiry": ("authority", "child_id", "strategy_discussion_date"),
-    "cp_plan": ("authority", "child_id", "start_date"),
-    "cp_review": ("authority", "child_id", "plan_start_date", "review_date"),
-    "allocation": ("authority", "child_id", "start_date"),
-    "care_episode": ("authority", "child_id", "start_date"),
-    "la_review": ("authority", "child_id", "review_date"),
-    "uasc": ("authority", "child_id"),
-    "la_outcome": ("authority", "child_id", "collection_year"),
-    "care_leaver_status": ("authority", "child_id", "collection_year"),
-    "adoption": ("authority", "child_id"),
-    "previous_permanence": ("authority", "child_id"),
-    "missing_episode": ("authority", "child_id", "start_date"),
-    "social_worker_episode": ("authority", "child_id", "worker_id", "start_date"),
-    "visit": ("authority", "child_id", "visit_kind", "visit_date"),
-    "review_event": ("authority", "child_id", "review_kind", "due_date", "review_date"),
-    "health_check": ("authority", "child_id", "check_kind", "check_date"),
-    "return_interview": ("authority", "child_id", "missing_start_date"),
-    "cp_visit_frequency": ("authority", "child_id", "plan_start_date"),
-    "annex_a_latest": ("authority", "extract_date", "list_number", "child_id", "measure"),
-}
-MERGED_TABLES = {"child", "adoption"}
-
+from .snapshots import Change, Scope, load_table, newer_same_scope, record_load, scope_of
 
 @dataclass
 class IngestReport:
     loaded: list[str] = field(default_factory=list)
+    changes: dict[str, str] = field(default_factory=dict)  # per loaded file: its scope and rows added, removed, changed
     duplicates: list[str] = field(default_factory=list)
     rejected: list[ExportError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # from files that loaded: what they held that could not be mapped
+    waiting: list[str] = field(default_factory=list)  # still being written (or not settled yet): read on a later run
 
     def lines(self) -> list[str]:
         return (
-            [f"loaded     {name}" for name in self.loaded]
+            [f"loaded     {name}: {self.changes[name]}" for name in self.loaded]
             + [f"duplicate  {name} (already loaded; archived)" for name in self.duplicates]
             + [f"REJECTED   {error}" for error in self.rejected]
             + [f"WARNING    {warning}" for warning in self.warnings]
+            + [f"waiting    {name} (still changing; loads once complete or marked {DONE_SUFFIX})" for name in self.waiting]
         )
 
 
-def parse_export(path: Path, authority: str) -> ParsedExport:
-    """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and parse it."""
+def parse_export(path: Path, authority: str, limits: Limits = Limits()) -> ParsedExport:
+    """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and
+    parse it, once it is within the limits."""
     if path.is_dir():
+        for part in path.glob("*.csv"):
+            check_csv(part, limits)
         return parse_annex_a(path, authority)
     if path.stat().st_size == 0:
         raise ExportError(path.name, "whole file", "file is empty")
     if path.suffix.lower() == ".xlsx":
+        check_workbook(path, limits)
         return parse_annex_a(path, authority)
     if path.suffix.lower() == ".xml":
+        check_size(path, limits.max_xml_mb, "CSC_MONITOR_MAX_XML_MB")
         return parse_cin_census(path)
     if path.suffix.lower() == ".csv":
+        check_csv(path, limits)
         try:
             header = read_header(path)
         except UnicodeDecodeError as error:
@@ -95,7 +79,7 @@ def parse_export(path: Path, authority: str) -> ParsedExport:
             return ParsedExport(event.kind, authority, None, None, {event.table: parse_csv(path, event, authority)})
         if ssda903.recognise(path):
             return ssda903.parse_ssda903(path, authority)
-        raise ExportError(path.name, "header (line 1)", f"unknown export shape: columns {', '.join(header)}")
+        raise ExportError(path.name, "header (line 1)", f"unknown export shape: columns {', '.join(header)[:80]}")
     raise ExportError(path.name, "whole file", f"unknown export type '{path.suffix}' (expected .xml or .csv)")
 
 
@@ -110,41 +94,21 @@ def file_authority(path: Path, settings: Settings) -> str:
     return named.pop()
 
 
-def _table_columns(conn: Connection, table: str) -> list[str]:
-    return list(conn.execute(text(f"SELECT * FROM {table} WHERE 1 = 0")).keys())
-
-
-def _replace_by_key(conn: Connection, table: str, frame, keys: tuple[str, ...]) -> None:
-    """Set-based upsert through a staging table: delete what the new rows replace, then insert them."""
-    columns = _table_columns(conn, table)
-    stage = f"stage_{table}"
-    conn.execute(text(f"CREATE TEMPORARY TABLE {stage} AS SELECT * FROM {table} WHERE 1 = 0"))
-    insert_rows(conn, stage, frame[[c for c in frame.columns if c in columns]])
-    match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM t.{k}" for k in keys)
-    if "collection_year" in columns and "collection_year" not in keys:
-        conn.execute(text(
-            f"DELETE FROM {stage} s WHERE EXISTS (SELECT 1 FROM {table} t WHERE {match} AND t.collection_year > s.collection_year)"))
-    if table in MERGED_TABLES:
-        merged = ", ".join(f"s.{c}" if c in keys else f"COALESCE(s.{c}, t.{c}) AS {c}" for c in columns)
-        conn.execute(text(f"CREATE TEMPORARY TABLE merged_{table} AS SELECT {merged} FROM {stage} s LEFT JOIN {table} t ON {match}"))
-        conn.execute(text(f"DROP TABLE {stage}"))
-        stage = f"merged_{table}"
-    conn.execute(text(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match})"))
-    conn.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {stage}"))
-    conn.execute(text(f"DROP TABLE {stage}"))
-
-
-def load_export(conn: Connection, parsed: ParsedExport, sha256: str, file_name: str, archived_as: str) -> None:
+def load_export(conn: Connection, parsed: ParsedExport, scope: Scope, sha256: str, file_name: str, archived_as: str) -> str:
+    """Load one parsed file as the current picture of its scope; returns the report line's detail."""
+    newer = newer_same_scope(conn, scope)
+    if newer is not None:
+        record_load(conn, parsed, scope, sha256, file_name, archived_as, None, replaced_by=newer[0])
+        return f"older than {newer[1]}, already loaded for {scope.key}: nothing changed"
     parsed = keep_recorded_allocations(conn, parsed)
+    change = Change()
     for table, frame in parsed.tables.items():
-        if not frame.empty:
-            _replace_by_key(conn, table, frame.assign(source_file=sha256), NATURAL_KEYS[table])
-    insert_rows(conn, "load_file", [{
-        "sha256": sha256, "file_name": file_name, "kind": parsed.kind, "authority": parsed.authority,
-        "collection_year": parsed.collection_year, "reference_date": parsed.reference_date,
-        "row_count": parsed.row_count, "loaded_at": datetime.now(), "archived_as": archived_as,
-    }])
+        counted = load_table(conn, table, frame, parsed.authority, scope, sha256)
+        change.added, change.removed, change.changed = (change.added + counted.added, change.removed + counted.removed,
+                                                        change.changed + counted.changed)
+    replaced = record_load(conn, parsed, scope, sha256, file_name, archived_as, change)
     settle_snapshot_allocations(conn)
+    return f"{scope.key}: {change}" + (f" (replaces {', '.join(replaced)})" if replaced else "")
 
 
 def _refresh_statistics(engine: Engine, tables: set[str]) -> None:
@@ -156,45 +120,106 @@ def _refresh_statistics(engine: Engine, tables: set[str]) -> None:
 
 
 def _move(path: Path, folder: Path, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.move(str(path), folder / name))
+    """Archive or reject an entry by renaming it (never copying: a link or a device is moved as itself, not read)."""
+    private_dir(folder)
+    target = folder / name
+    if path.is_dir() and not path.is_symlink() and target.exists():
+        shutil.rmtree(target)
+    os.replace(path, target)
+    return private_file(target)
 
 
 def _content_hash(path: Path) -> str:
-    """A file's SHA-256; for an export folder (Annex A CSVs), over its files' names and contents."""
+    """A file's SHA-256, read in blocks; for an export folder (Annex A CSVs), over its files' names and contents."""
     if path.is_file():
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     digest = hashlib.sha256()
     for part in sorted(p for p in path.iterdir() if p.is_file()):
-        digest.update(part.name.encode() + b"\0" + part.read_bytes())
+        digest.update(part.name.encode() + b"\0" + bytes.fromhex(_content_hash(part)))
     return digest.hexdigest()
 
 
+def refusal(path: Path) -> str | None:
+    """Why an entry of the landing folder must not be read at all: links (they lead outside it), devices, pipes and
+    sockets; for an Annex A folder, the same for anything in it. The reason quotes no content."""
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link: only files copied into the landing folder are read, never what a link points to"
+    if stat.S_ISDIR(mode):
+        odd = sorted(entry.name for entry in path.iterdir() if not (entry.lstat().st_mode & stat.S_IFMT(0xFFFF) == stat.S_IFREG))
+        return f"holds {odd[0][:80]}, which is not a regular file" if odd else None
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a device, pipe or socket)"
+    return None
+
+
+def _reject(report: IngestReport, settings: Settings, path: Path, error: ExportError) -> None:
+    try:
+        rejected = _move(path, settings.data_dir / "rejected", path.name)
+        reason = rejected.with_name(rejected.name + ".error.txt")
+        reason.write_text(str(error) + "\n")
+        private_file(reason)
+    except OSError:
+        pass  # on another file system a device or link cannot be moved without reading it: it stays, and is reported again
+    report.rejected.append(error)
+
+
+def _parse(path: Path, settings: Settings, limits: Limits) -> ParsedExport:
+    """Any failure to read a file rejects that file, by name, without quoting the error's text (it may hold data)."""
+    try:
+        parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings), limits)
+    except ExportError:
+        raise
+    except MemoryError:
+        raise ExportError(path.name, "whole file", "too large to read in the memory available; nothing from it was loaded") from None
+    except Exception as error:  # noqa: BLE001 - poison must not spread: one unreadable file never stops the others
+        raise ExportError(path.name, "whole file", f"could not be read ({type(error).__name__}); nothing from it was loaded") from None
+    if settings.authorities and parsed.authority not in settings.authorities:
+        raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
+    return parsed
+
+
 def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
-    report, loaded_tables = IngestReport(), set()
-    if not settings.landing_dir.exists():
-        return report
-    for path in sorted(p for p in settings.landing_dir.iterdir() if (p.is_file() or is_annex_a_folder(p)) and not p.name.startswith(".")):
+    """Load every complete new file in the landing folder; a file that cannot be read is rejected and the rest go on."""
+    report, loaded_tables, limits = IngestReport(), set(), load_limits()
+    private_umask()
+    private_dir(settings.data_dir)
+    complete = arrivals(settings.landing_dir, settings.settle_seconds)
+    report.waiting = sorted(p.name for p in settings.landing_dir.iterdir() if not is_temporary(p)
+                            and not p.name.endswith(DONE_SUFFIX) and p not in complete) if settings.landing_dir.is_dir() else []
+    for path in complete:
+        if path.is_dir() and not path.is_symlink() and not is_annex_a_folder(path):
+            continue  # a folder that is not an Annex A export is not ours
+        reason = refusal(path)
+        if reason:
+            _reject(report, settings, path, ExportError(path.name, "whole file", reason))
+            forget_marker(path)
+            continue
         sha256 = _content_hash(path)
         with engine.connect() as conn:
             known = conn.execute(text("SELECT 1 FROM load_file WHERE sha256 = :s"), {"s": sha256}).first()
         if known:
             _move(path, settings.archive_dir / "duplicates", f"{sha256[:12]}_{path.name}")
+            forget_marker(path)
             report.duplicates.append(path.name)
             continue
         try:
-            parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings))
-            if settings.authorities and parsed.authority not in settings.authorities:
-                raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
+            parsed = _parse(path, settings, limits)
+            archived_name = f"{sha256[:12]}_{path.name}"
+            with engine.begin() as conn:
+                report.changes[path.name] = load_export(conn, parsed, scope_of(parsed, path), sha256, path.name,
+                                                        str(settings.archive_dir / archived_name))
         except ExportError as error:
-            rejected = _move(path, settings.data_dir / "rejected", path.name)
-            rejected.with_name(rejected.name + ".error.txt").write_text(str(error) + "\n")
-            report.rejected.append(error)
+            _reject(report, settings, path, error)
+            forget_marker(path)
             continue
-        archived_name = f"{sha256[:12]}_{path.name}"
-        with engine.begin() as conn:
-            load_export(conn, parsed, sha256, path.name, str(settings.archive_dir / archived_name))
+        except (IntegrityError, DataError) as error:  # the file's values broke a warehouse rule: that file is rejected
+            _reject(report, settings, path, ExportError(path.name, "whole file", f"the warehouse refused its rows ({type(error.orig).__name__})"))
+            forget_marker(path)
+            continue
         _move(path, settings.archive_dir, archived_name)
+        forget_marker(path)
         report.loaded.append(path.name)
         report.warnings += [f"{path.name}: {warning}" for warning in parsed.warnings]
         loaded_tables.update(parsed.tables)

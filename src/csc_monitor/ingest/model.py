@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -16,6 +16,7 @@ class ParsedExport:
     reference_date: date | None
     tables: dict[str, pd.DataFrame]
     warnings: list[str] = field(default_factory=list)  # what was read but could not be mapped (sheet, column, row); never dropped silently
+    exported_at: datetime | None = None  # when the source system wrote it, if the file says (else its modification time counts)
 
     @property
     def row_count(self) -> int:
