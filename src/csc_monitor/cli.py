@@ -49,7 +49,8 @@ def cmd_generate(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    settings = load_settings(**({"landing_dir": args.directory} if args.directory else {}))
+    overrides = {"landing_dir": args.directory} if args.directory else {}
+    settings = load_settings(**overrides, strict_ingest=args.strict)
     report = pipeline.ingest(settings)
     print("\n".join(report.lines()) or "nothing new in the landing folder", file=sys.stderr if report.rejected else sys.stdout)
     return 1 if report.rejected else 0
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="load every new export in the landing folder (or DIR)")
     p.add_argument("directory", nargs="?")
+    p.add_argument("--strict", action="store_true", help="reject a CIN census whole at its first schema violation (default: set aside what breaks it, load the rest)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("validate", help="run the expectation suites and print the summary")

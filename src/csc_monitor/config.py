@@ -36,6 +36,7 @@ class Settings:
     export_due_by: time = time(7, 0)  # no new export by this time on the day after the as-at date: freshness alert
     export_max_age_days: int = 31  # latest export's reference date older than this before the as-at date: freshness alert
     data_docs: bool = True  # build Great Expectations Data Docs into reports/<run_id>/
+    strict_ingest: bool = False  # `ingest --strict`: a census breaking its schema anywhere is rejected whole
     authorities: tuple[str, ...] = ()  # regional mode: the authority codes one run covers (CSVs carry the code in their name)
 
     @property

@@ -14,6 +14,7 @@ Which record wins where sources overlap (the rules are deterministic, and tested
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -62,21 +63,24 @@ MERGED_TABLES = {"child", "adoption"}
 @dataclass
 class IngestReport:
     loaded: list[str] = field(default_factory=list)
+    inferred: dict[str, str] = field(default_factory=dict)  # file name -> what was inferred about it (year, schema, records set aside)
     duplicates: list[str] = field(default_factory=list)
     rejected: list[ExportError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # from files that loaded: what they held that could not be mapped
 
     def lines(self) -> list[str]:
         return (
-            [f"loaded     {name}" for name in self.loaded]
+            [f"loaded     {name}" + (f" ({self.inferred[name]})" if self.inferred.get(name) else "") for name in self.loaded]
             + [f"duplicate  {name} (already loaded; archived)" for name in self.duplicates]
             + [f"REJECTED   {error}" for error in self.rejected]
             + [f"WARNING    {warning}" for warning in self.warnings]
         )
 
 
-def parse_export(path: Path, authority: str) -> ParsedExport:
-    """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and parse it."""
+def parse_export(path: Path, authority: str, strict: bool = False) -> ParsedExport:
+    """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and parse it.
+
+    `strict` rejects a census whole at its first schema violation instead of setting aside what breaks it."""
     if path.is_dir():
         return parse_annex_a(path, authority)
     if path.stat().st_size == 0:
@@ -84,7 +88,7 @@ def parse_export(path: Path, authority: str) -> ParsedExport:
     if path.suffix.lower() == ".xlsx":
         return parse_annex_a(path, authority)
     if path.suffix.lower() == ".xml":
-        return parse_cin_census(path)
+        return parse_cin_census(path, strict)
     if path.suffix.lower() == ".csv":
         try:
             header = read_header(path)
@@ -143,7 +147,13 @@ def load_export(conn: Connection, parsed: ParsedExport, sha256: str, file_name: 
         "sha256": sha256, "file_name": file_name, "kind": parsed.kind, "authority": parsed.authority,
         "collection_year": parsed.collection_year, "reference_date": parsed.reference_date,
         "row_count": parsed.row_count, "loaded_at": datetime.now(), "archived_as": archived_as,
+        "notes": "; ".join(parsed.notes) or None,
     }])
+    insert_rows(conn, "quarantine", [{
+        "run_id": f"ingest__{sha256[:12]}", "authority": parsed.authority, "table_name": record["table"], "rule": record["rule"],
+        "source_file": sha256, "source_ref": record["source_ref"], "row_json": json.dumps(record["row"], sort_keys=True),
+        "quarantined_at": datetime.now(),
+    } for record in parsed.quarantined])
     settle_snapshot_allocations(conn)
 
 
@@ -183,7 +193,7 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
             report.duplicates.append(path.name)
             continue
         try:
-            parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings))
+            parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings), settings.strict_ingest)
             if settings.authorities and parsed.authority not in settings.authorities:
                 raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
         except ExportError as error:
@@ -196,6 +206,7 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
             load_export(conn, parsed, sha256, path.name, str(settings.archive_dir / archived_name))
         _move(path, settings.archive_dir, archived_name)
         report.loaded.append(path.name)
+        report.inferred[path.name] = "; ".join(parsed.notes)
         report.warnings += [f"{path.name}: {warning}" for warning in parsed.warnings]
         loaded_tables.update(parsed.tables)
     _refresh_statistics(engine, loaded_tables)

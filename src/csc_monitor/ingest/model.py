@@ -16,6 +16,8 @@ class ParsedExport:
     reference_date: date | None
     tables: dict[str, pd.DataFrame]
     warnings: list[str] = field(default_factory=list)  # what was read but could not be mapped (sheet, column, row); never dropped silently
+    notes: list[str] = field(default_factory=list)  # what was inferred (year from the folder, schema used): on the loaded line and in load_file
+    quarantined: list[dict] = field(default_factory=list)  # records set aside at ingest: {table, rule, source_ref, row}
 
     @property
     def row_count(self) -> int:
