@@ -152,3 +152,97 @@ def test_one_bad_child_among_200_loads_199_and_the_icpc_figure_is_theirs(setting
     assert _rows(engine, "SELECT COUNT(*) FROM child WHERE child_id = 'K008'") == [(0,)]
     # 50 of the 200 were met; K008 was one of them: 49 met of 199 held
     assert _icpc_figure(engine, date(2025, 3, 31)) == (49, 199)
+
+
+# --- the collection year and extract date without renaming ------------------------------------------------------
+
+def _land_tree(settings, folder: str) -> None:
+    shutil.copytree(SHAPES / folder, settings.landing_dir, dirs_exist_ok=True)
+
+
+def test_903_year_from_the_folder_else_from_the_latest_dates_else_refused_naming_the_ways(settings, engine):
+    _land_tree(settings, "903")
+    shutil.move(settings.landing_dir / "plain", settings.data_dir.parent / "plain")  # the plain files sit in the landing folder itself
+    for file in (settings.data_dir.parent / "plain").iterdir():
+        shutil.move(file, settings.landing_dir / file.name)
+    report = ingest_landing(engine, settings)
+    assert report.lines() == [
+        "loaded     episodes.csv (903 2017/18, year from folder 2017-18)",
+        "loaded     header.csv (903 2017/18, year from folder 2017-18)",
+        "loaded     reviews.csv (903 2023/24, year from folder 903_2024)",
+        "loaded     episodes_export.csv (903 2017/18, year from its latest dates)",
+        "REJECTED   header_export.csv: file name: cannot tell the collection year: put it in the file name (header_2025.csv or "
+        "SSDA903_2024-25_Header.csv), or in its folder's name (2024-25/ or 903_2025/), or run `ingest --collection-year 2025`",
+    ]
+    assert _rows(engine, "SELECT child_id, sex, birth_date FROM child ORDER BY 1") == [
+        ("L1", "M", date(2010, 5, 4)), ("L2", "F", date(2012, 11, 11))]
+    assert _rows(engine, "SELECT child_id, start_date, end_date, collection_year FROM care_episode ORDER BY 1, 2") == [
+        ("L1", date(2017, 6, 1), None, 2018), ("L2", date(2017, 9, 15), date(2018, 2, 20), 2018),
+        ("P1", date(2016, 4, 3), date(2017, 6, 30), 2018), ("P1", date(2017, 6, 30), date(2018, 3, 12), 2018)]
+    assert _rows(engine, "SELECT file_name, collection_year, notes FROM load_file ORDER BY 1, 2") == [
+        ("episodes.csv", 2018, "903 2017/18, year from folder 2017-18"),
+        ("episodes_export.csv", 2018, "903 2017/18, year from its latest dates"),
+        ("header.csv", 2018, "903 2017/18, year from folder 2017-18"),
+        ("reviews.csv", 2024, "903 2023/24, year from folder 903_2024")]
+    assert (settings.data_dir / "rejected" / "header_export.csv.error.txt").exists()
+
+
+def test_903_year_from_the_command_line(settings, engine):
+    _land(settings, "903/plain/header_export.csv")
+    report = ingest_landing(engine, replace(settings, collection_year=2024))
+    assert report.lines() == ["loaded     header_export.csv (903 2023/24, year from --collection-year)"]
+    assert _rows(engine, "SELECT child_id, sex FROM child") == [("P1", "M")]
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("annex_a_999_2025-03-31.xlsx", date(2025, 3, 31)),
+    ("Annex_A_31.03.2024.xlsx", date(2024, 3, 31)),
+    ("Annex_A_2024_Jan.xlsx", date(2024, 1, 31)),
+    ("Annex A Jan 2024.xlsx", date(2024, 1, 31)),
+    ("Annex_A_Feb_2024.xlsx", date(2024, 2, 29)),
+    ("annex_a_2023_Sept", date(2023, 9, 30)),
+    ("Annex_A.xlsx", None),
+    ("Annex_A_2024.xlsx", None),
+])
+def test_extract_date_in_a_name(name, expected):
+    from csc_monitor.ingest.annex_a import date_in
+
+    assert date_in(name) == expected
+
+
+ANNEX_A = Path(__file__).parent / "fixtures" / "annex_a" / "annex_a_999_2025-03-31"
+
+
+def test_annex_a_named_by_month_or_in_a_dated_folder(settings, engine):
+    from tests.test_annex_a import _workbook_from_folder
+
+    shutil.copytree(ANNEX_A, settings.landing_dir / "Annex_A_2025_Mar")
+    (settings.landing_dir / "2025-02-28").mkdir()
+    _workbook_from_folder(settings.landing_dir / "2025-02-28" / "Annex_A.xlsx")
+    report = ingest_landing(engine, settings)
+    assert [line for line in report.lines() if not line.startswith("WARNING")] == [
+        "loaded     Annex_A.xlsx (extract date 2025-02-28 from folder 2025-02-28)",
+        "loaded     Annex_A_2025_Mar (extract date 2025-03-31, the end of the month in its name)",
+    ]
+    assert _rows(engine, "SELECT file_name, reference_date FROM load_file ORDER BY 1") == [
+        ("Annex_A.xlsx", date(2025, 2, 28)), ("Annex_A_2025_Mar", date(2025, 3, 31))]
+
+
+@pytest.mark.parametrize("given,line", [
+    (None, "loaded     annex_a_latest (extract date 2025-03-25, the latest date in its lists)"),
+    (date(2025, 3, 31), "loaded     annex_a_latest (extract date 2025-03-31 from --extract-date)"),
+])
+def test_annex_a_with_no_date_takes_the_command_line_else_its_latest_date(settings, engine, given, line):
+    shutil.copytree(ANNEX_A, settings.landing_dir / "annex_a_latest")
+    report = ingest_landing(engine, replace(settings, extract_date=given))
+    assert [line for line in report.lines() if not line.startswith("WARNING")] == [line]
+
+
+def test_annex_a_with_no_date_anywhere_is_refused_naming_the_ways(settings, engine):
+    folder = settings.landing_dir / "annex_a_latest"
+    shutil.copytree(ANNEX_A, folder)
+    for file in folder.glob("*.csv"):
+        file.write_text(file.read_text().splitlines()[0] + "\n")
+    assert [str(e) for e in ingest_landing(engine, settings).rejected] == [
+        "annex_a_latest: file name: cannot tell the extract date: put it in the file or folder name (2025-03-31, 31.03.2025, "
+        "2025_Mar or Mar 2025) or run `ingest --extract-date 2025-03-31`"]

@@ -50,6 +50,7 @@ def cmd_generate(args) -> int:
 
 def cmd_ingest(args) -> int:
     overrides = {"landing_dir": args.directory} if args.directory else {}
+    overrides.update({k: v for k, v in (("collection_year", args.collection_year), ("extract_date", args.extract_date)) if v})
     settings = load_settings(**overrides, strict_ingest=args.strict)
     report = pipeline.ingest(settings)
     print("\n".join(report.lines()) or "nothing new in the landing folder", file=sys.stderr if report.rejected else sys.stdout)
@@ -170,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="load every new export in the landing folder (or DIR)")
     p.add_argument("directory", nargs="?")
     p.add_argument("--strict", action="store_true", help="reject a CIN census whole at its first schema violation (default: set aside what breaks it, load the rest)")
+    p.add_argument("--collection-year", type=int, help="903 files whose name and folder give no year: the collection year (2025 = 2024/25)")
+    p.add_argument("--extract-date", type=_date, help="an Annex A whose name and folder give no date: its extract date")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("validate", help="run the expectation suites and print the summary")

@@ -31,7 +31,7 @@ from .cin_census import parse_cin_census
 from .csv_contract import parse_csv, read_header
 from .errors import ExportError
 from .events import EVENT_TABLES
-from .model import ParsedExport
+from .model import ParseOptions, ParsedExport
 
 NATURAL_KEYS = {
     "child": ("authority", "child_id"),
@@ -77,18 +77,16 @@ class IngestReport:
         )
 
 
-def parse_export(path: Path, authority: str, strict: bool = False) -> ParsedExport:
-    """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and parse it.
-
-    `strict` rejects a census whole at its first schema violation instead of setting aside what breaks it."""
+def parse_export(path: Path, authority: str, options: ParseOptions = ParseOptions()) -> ParsedExport:
+    """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and parse it."""
     if path.is_dir():
-        return parse_annex_a(path, authority)
+        return parse_annex_a(path, authority, options.extract_date)
     if path.stat().st_size == 0:
         raise ExportError(path.name, "whole file", "file is empty")
     if path.suffix.lower() == ".xlsx":
-        return parse_annex_a(path, authority)
+        return parse_annex_a(path, authority, options.extract_date)
     if path.suffix.lower() == ".xml":
-        return parse_cin_census(path, strict)
+        return parse_cin_census(path, options.strict)
     if path.suffix.lower() == ".csv":
         try:
             header = read_header(path)
@@ -98,7 +96,7 @@ def parse_export(path: Path, authority: str, strict: bool = False) -> ParsedExpo
         if event:
             return ParsedExport(event.kind, authority, None, None, {event.table: parse_csv(path, event, authority)})
         if ssda903.recognise(path):
-            return ssda903.parse_ssda903(path, authority)
+            return ssda903.parse_ssda903(path, authority, options.collection_year)
         raise ExportError(path.name, "header (line 1)", f"unknown export shape: columns {', '.join(header)}")
     raise ExportError(path.name, "whole file", f"unknown export type '{path.suffix}' (expected .xml or .csv)")
 
@@ -180,11 +178,26 @@ def _content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def landing_files(folder: Path) -> list[Path]:
+    """Every export in the landing folder and its subfolders (last year's 903 in 2017-18/, say), in name order.
+    An annex_a* folder is one export; hidden files and folders are skipped."""
+    found: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_file() or is_annex_a_folder(path):
+            found.append(path)
+        elif path.is_dir():
+            found += landing_files(path)
+    return found
+
+
 def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
     report, loaded_tables = IngestReport(), set()
+    options = ParseOptions(settings.strict_ingest, settings.collection_year, settings.extract_date)
     if not settings.landing_dir.exists():
         return report
-    for path in sorted(p for p in settings.landing_dir.iterdir() if (p.is_file() or is_annex_a_folder(p)) and not p.name.startswith(".")):
+    for path in landing_files(settings.landing_dir):
         sha256 = _content_hash(path)
         with engine.connect() as conn:
             known = conn.execute(text("SELECT 1 FROM load_file WHERE sha256 = :s"), {"s": sha256}).first()
@@ -193,11 +206,11 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
             report.duplicates.append(path.name)
             continue
         try:
-            parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings), settings.strict_ingest)
+            parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings), options)
             if settings.authorities and parsed.authority not in settings.authorities:
                 raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
         except ExportError as error:
-            rejected = _move(path, settings.data_dir / "rejected", path.name)
+            rejected = _move(path, settings.data_dir / "rejected", "_".join(path.relative_to(settings.landing_dir).parts))
             rejected.with_name(rejected.name + ".error.txt").write_text(str(error) + "\n")
             report.rejected.append(error)
             continue

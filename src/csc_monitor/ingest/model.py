@@ -8,6 +8,14 @@ from datetime import date
 import pandas as pd
 
 
+@dataclass(frozen=True)
+class ParseOptions:
+    """What the person running `ingest` said about the files that the files cannot say themselves."""
+    strict: bool = False  # --strict: a census breaking its schema anywhere is rejected whole
+    collection_year: int | None = None  # --collection-year: for 903 files whose name and folder give none
+    extract_date: date | None = None  # --extract-date: for an Annex A whose name and folder give none
+
+
 @dataclass
 class ParsedExport:
     kind: str
