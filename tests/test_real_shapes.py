@@ -246,3 +246,49 @@ def test_annex_a_with_no_date_anywhere_is_refused_naming_the_ways(settings, engi
     assert [str(e) for e in ingest_landing(engine, settings).rejected] == [
         "annex_a_latest: file name: cannot tell the extract date: put it in the file or folder name (2025-03-31, 31.03.2025, "
         "2025_Mar or Mar 2025) or run `ingest --extract-date 2025-03-31`"]
+
+
+# --- CSV as people write it ---------------------------------------------------------------------------------------
+
+def test_quoted_header_bom_crlf_mixed_case_and_trailing_empty_columns_load(settings, engine):
+    _land(settings, "visits_quoted_bom_crlf.csv")
+    assert ingest_landing(engine, settings).lines() == ["loaded     visits_quoted_bom_crlf.csv"]
+    assert _rows(engine, "SELECT child_id, visit_kind, visit_date, seen, seen_alone, worker FROM visit ORDER BY 1") == [
+        ("V1", "CP", date(2025, 1, 14), True, True, "Morris, Eve"), ("V2", "CLA", date(2025, 1, 15), True, False, None)]
+
+
+def test_extra_columns_load_with_a_warning_naming_them(settings, engine):
+    _land(settings, "header_2025_extra_columns.csv")
+    assert ingest_landing(engine, settings).lines() == [
+        "loaded     header_2025_extra_columns.csv (903 2024/25)",
+        "WARNING    header_2025_extra_columns.csv: header (line 1): 2 columns not used and not loaded: LEGACY_ID, Notes"]
+    assert _rows(engine, "SELECT child_id, sex, birth_date FROM child") == [("X1", "F", date(2013, 3, 3))]
+
+
+def test_a_newer_dfe_table_is_archived_with_a_notice(settings, engine):
+    _land(settings, "dolo_2025.csv")
+    assert ingest_landing(engine, settings).lines() == [
+        "loaded     dolo_2025.csv (903 DoLo table, not used by csc-monitor yet: archived, nothing loaded)"]
+    assert _rows(engine, "SELECT kind, row_count FROM load_file") == [("ssda903_dolo", 0)]
+    assert [p.name[13:] for p in settings.archive_dir.iterdir()] == ["dolo_2025.csv"]
+
+
+# --- repeated records inside one file -----------------------------------------------------------------------------
+
+def test_repeats_collapse_or_keep_the_fullest_then_last_row_and_quarantine_the_rest(settings, engine):
+    _land(settings, "header_2025_repeats.csv", "reviews_2025_repeats.csv")
+    assert ingest_landing(engine, settings).lines() == [
+        "loaded     header_2025_repeats.csv (903 2024/25; 1 identical repeated row collapsed; 1 conflicting repeated row set aside)",
+        "loaded     reviews_2025_repeats.csv (903 2024/25; 1 conflicting repeated row set aside)",
+        "WARNING    header_2025_repeats.csv: row 5 and row 3: same child key (child_id) with different values: "
+        "kept row 5 (most values filled, then last), set aside the other",
+        "WARNING    reviews_2025_repeats.csv: row 3 and row 2: same la_review key (child_id, review_date) with different values: "
+        "kept row 3 (most values filled, then last), set aside the other",
+    ]
+    assert _rows(engine, "SELECT child_id, birth_date FROM child ORDER BY 1") == [("R1", date(2014, 2, 1)), ("R2", date(2015, 5, 6))]
+    assert _rows(engine, "SELECT child_id, review_date, review_code FROM la_review ORDER BY 2") == [
+        ("R1", date(2024, 10, 10), "PN0"), ("R1", date(2025, 1, 2), "PN1")]
+    quarantined = _rows(engine, "SELECT table_name, rule, source_ref, row_json FROM quarantine ORDER BY 1")
+    assert [(q[0], q[1], q[2], json.loads(q[3])["birth_date" if q[0] == "child" else "review_code"]) for q in quarantined] == [
+        ("child", "repeated key in one file: kept row 5", "row 3", "2015-06-05"),
+        ("la_review", "repeated key in one file: kept row 3", "row 2", "PN1")]

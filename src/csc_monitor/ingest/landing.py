@@ -28,10 +28,11 @@ from ..warehouse import insert_rows
 from . import ssda903
 from .annex_a import is_annex_a_folder, keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
 from .cin_census import parse_cin_census
-from .csv_contract import parse_csv, read_header
+from .csv_contract import parse_csv, read_header, recognise
 from .errors import ExportError
 from .events import EVENT_TABLES
 from .model import ParseOptions, ParsedExport
+from .repeats import resolve_repeats
 
 NATURAL_KEYS = {
     "child": ("authority", "child_id"),
@@ -92,11 +93,15 @@ def parse_export(path: Path, authority: str, options: ParseOptions = ParseOption
             header = read_header(path)
         except UnicodeDecodeError as error:
             raise ExportError(path.name, "header (line 1)", f"not UTF-8 text ({error.reason}); export it as UTF-8 CSV") from None
-        event = next((spec for spec in EVENT_TABLES if spec.header == header), None)
+        event = recognise(header, EVENT_TABLES)
         if event:
-            return ParsedExport(event.kind, authority, None, None, {event.table: parse_csv(path, event, authority)})
+            warnings: list[str] = []
+            frame = parse_csv(path, event, authority, warnings)
+            return ParsedExport(event.kind, authority, None, None, {event.table: frame}, warnings)
         if ssda903.recognise(path):
             return ssda903.parse_ssda903(path, authority, options.collection_year)
+        if newer := ssda903.not_used_yet(path, authority, header):
+            return newer
         raise ExportError(path.name, "header (line 1)", f"unknown export shape: columns {', '.join(header)}")
     raise ExportError(path.name, "whole file", f"unknown export type '{path.suffix}' (expected .xml or .csv)")
 
@@ -137,7 +142,7 @@ def _replace_by_key(conn: Connection, table: str, frame, keys: tuple[str, ...]) 
 
 
 def load_export(conn: Connection, parsed: ParsedExport, sha256: str, file_name: str, archived_as: str) -> None:
-    parsed = keep_recorded_allocations(conn, parsed)
+    parsed = keep_recorded_allocations(conn, resolve_repeats(parsed, NATURAL_KEYS))
     for table, frame in parsed.tables.items():
         if not frame.empty:
             _replace_by_key(conn, table, frame.assign(source_file=sha256), NATURAL_KEYS[table])
@@ -149,7 +154,7 @@ def load_export(conn: Connection, parsed: ParsedExport, sha256: str, file_name: 
     }])
     insert_rows(conn, "quarantine", [{
         "run_id": f"ingest__{sha256[:12]}", "authority": parsed.authority, "table_name": record["table"], "rule": record["rule"],
-        "source_file": sha256, "source_ref": record["source_ref"], "row_json": json.dumps(record["row"], sort_keys=True),
+        "source_file": sha256, "source_ref": record["source_ref"], "row_json": json.dumps(record["row"], sort_keys=True, default=str),
         "quarantined_at": datetime.now(),
     } for record in parsed.quarantined])
     settle_snapshot_allocations(conn)

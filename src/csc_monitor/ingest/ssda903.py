@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .csv_contract import Column, CsvTable, parse_csv, read_header
+from .csv_contract import Column, CsvTable, parse_csv, read_header, recognise as recognise_table
 from .errors import ExportError
 from .model import ParsedExport
 
@@ -94,6 +94,7 @@ def tables(year: int) -> tuple[CsvTable, ...]:
 EVENT_DATES = {"ssda903_episodes": ("DECOM", "DEC"), "ssda903_reviews": ("REVIEW",), "ssda903_missing": ("MIS_START", "MIS_END"),
                "ssda903_sw_episodes": ("SW_DECOM", "SW_DEC"), "ssda903_ad1": ("DATE_INT", "DATE_MATCH"),
                "ssda903_placed_adoption": ("DATE_PLACED", "DATE_PLACED_CEASED")}
+NEWER_TABLES = {"DoLo": ("CHILD", "DOLO_START", "DOLO_END")}  # DfE 903 tables csc-monitor does not use yet
 CANNOT_TELL = ("cannot tell the collection year: put it in the file name (header_2025.csv or SSDA903_2024-25_Header.csv), "
                "or in its folder's name (2024-25/ or 903_2025/), or run `ingest --collection-year 2025`")
 
@@ -121,8 +122,8 @@ def _year_from_content(path: Path, spec: CsvTable) -> int | None:
     columns = EVENT_DATES.get(spec.kind)
     if not columns:
         return None
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", usecols=list(columns))
-    dates = pd.concat([pd.to_datetime(frame[c].str.strip(), format=DMY, errors="coerce") for c in columns]).dropna()
+    frame = parse_csv(path, CsvTable(spec.kind, spec.table, tuple(Column(c, c) for c in columns), DMY), "")
+    dates = pd.concat([pd.to_datetime(frame[c], format=DMY, errors="coerce") for c in columns]).dropna()
     if dates.empty:
         return None
     latest = dates.max()
@@ -131,9 +132,18 @@ def _year_from_content(path: Path, spec: CsvTable) -> int | None:
 
 def recognise(path: Path) -> CsvTable | None:
     """The 903 table whose exact columns this file has, for the year its name or folder gives (any year if none)."""
-    header = read_header(path)
     told = collection_year(path)
-    return next((spec for spec in tables(told[0] if told else FIRST_LETTER_SEX_YEAR) if spec.header == header), None)
+    return recognise_table(read_header(path), tables(told[0] if told else FIRST_LETTER_SEX_YEAR))
+
+
+def not_used_yet(path: Path, authority: str, header: tuple[str, ...]) -> ParsedExport | None:
+    """A newer DfE 903 table (deprivation of liberty orders, DoLo): recorded and archived, nothing loaded."""
+    held = {name.upper() for name in header}
+    table = next((name for name, columns in NEWER_TABLES.items() if set(columns) <= held), None)
+    if table is None:
+        return None
+    return ParsedExport(f"ssda903_{table.lower()}", authority, None, None, {},
+                        notes=[f"903 {table} table, not used by csc-monitor yet: archived, nothing loaded"])
 
 
 def parse_ssda903(path: Path, authority: str, given_year: int | None = None) -> ParsedExport:
@@ -145,12 +155,13 @@ def parse_ssda903(path: Path, authority: str, given_year: int | None = None) -> 
     if told is None:
         raise ExportError(path.name, "file name", CANNOT_TELL)
     year, how = told
-    spec = next((s for s in tables(year) if s.header == read_header(path)), None)
+    spec = recognise_table(read_header(path), tables(year))
     if spec is None:
         raise ExportError(path.name, "header (line 1)", f"not a {year} SSDA903 table (SWEpisodes start in 2023/24)")
-    frame = parse_csv(path, spec, authority)
+    warnings: list[str] = []
+    frame = parse_csv(path, spec, authority, warnings)
     if spec.table == "child":
         frame = frame.assign(sex=frame["sex"].map({"1": "M", "2": "F"}).fillna(frame["sex"]))
     notes = [f"903 {year - 1}/{str(year)[2:]}" + ("" if how == "name" else f", {how}")]
-    return ParsedExport(spec.kind, authority, year, None, {spec.table: frame}, notes=notes)
+    return ParsedExport(spec.kind, authority, year, None, {spec.table: frame}, warnings, notes)
 
