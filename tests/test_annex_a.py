@@ -154,7 +154,7 @@ def test_a_workbook_missing_a_sheet_is_rejected_with_a_clear_message(settings, e
         "list_4_assessments, list_5_s47, list_6_cin, list_7_cp, list_9_care_leavers"]
 
 
-def test_a_missing_required_column_or_extract_date_is_rejected(tmp_path):
+def test_a_missing_required_column_is_rejected_and_an_undated_folder_takes_its_latest_date(tmp_path):
     folder = tmp_path / "annex_a_999_2025-03-31"
     shutil.copytree(FOLDER, folder)
     lines = (folder / "list_7_cp.csv").read_text().replace("CP Plan Start Date", "Plan Begins")
@@ -166,8 +166,8 @@ def test_a_missing_required_column_or_extract_date_is_rejected(tmp_path):
                                 "CP Plan Start Date, Plan Start Date, CPP Start Date)")
     undated = tmp_path / "annex_a_latest"
     shutil.copytree(FOLDER, undated)
-    with pytest.raises(ExportError, match="cannot tell the extract date"):
-        parse_export(undated, "999")
+    parsed = parse_export(undated, "999")
+    assert (parsed.reference_date, parsed.notes) == (date(2025, 3, 25), ["extract date 2025-03-25, the latest date in its lists"])
 
 
 def test_a_snapshot_allocation_never_overrides_a_recorded_history(settings, engine):
@@ -229,7 +229,7 @@ def test_census_and_annex_a_of_one_authority_give_the_same_facts(settings, engin
     url, annex_engine = second_warehouse
     annex_settings = load_settings(warehouse_url=url, data_dir=tmp_path / "annex_data", landing_dir=tmp_path / "annex_landing",
                                    slack_token=None, slack_base_url=None, authority="999")
-    write_annex_a(authority, annex_settings.landing_dir / "annex_a_999_2025-03-31.xlsx", AS_AT, months=24, seed=3)
+    write_annex_a(authority, annex_settings.landing_dir / "annex_a_999_2025-03-31.xlsx", AS_AT, months=48, seed=3)  # the whole history
     report = ingest_landing(annex_engine, annex_settings)
     assert report.rejected == [] and report.warnings == []
     for table, sql in FACTS.items():

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import text
 
 from csc_monitor.airflow_triggers import claim_next
-from csc_monitor.generate import build_authority, write_cin_census
+from csc_monitor.synthetic.cin import build_authority, write_cin_census
 from csc_monitor.ingest.landing import ingest_landing
 
 VISITS = "child_id,visit_kind,visit_date,seen,seen_alone,worker\n" + "".join(

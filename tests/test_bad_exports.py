@@ -1,5 +1,6 @@
 """A bad export gets an error naming the file, the place and the rule; what was published stays as it was."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -42,19 +43,27 @@ def test_malformed_xml_names_file_and_line(settings, engine, published):
     assert [r[:6] for r in _published(engine)] == [r[:6] for r in published]
 
 
-def test_missing_required_element_names_the_element(settings, engine, published):
+def test_missing_required_element_sets_aside_that_child_and_strict_rejects_the_file(settings, engine, published):
     census = next((settings.data_dir / "archive").glob("*cin_census_999_2025.xml")).read_text()
     broken = census.replace("<S47ActualStartDate>", "<!--", 1).replace("</S47ActualStartDate>", "-->", 1)
     _drop(settings, "cin_census_missing.xml", broken)
-    report = pipeline.ingest(settings)
-    (error,) = report.rejected
+    strict = pipeline.ingest(replace(settings, strict_ingest=True))
+    (error,) = strict.rejected
     assert error.file_name == "cin_census_missing.xml"
     assert "/Message/Children/Child[" in error.location and "/Section47" in error.location
-    assert error.problem.startswith("Element 'ICPCnotRequired': This element is not expected. Expected is ( S47ActualStartDate ).") or \
-        error.problem.startswith("Element 'InitialCPCtarget': This element is not expected. Expected is ( S47ActualStartDate ).")
+    assert error.problem in ("This element is not expected. Expected is ( S47ActualStartDate ). (ingest --strict)",)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM load_file WHERE file_name LIKE 'cin_census%'")).scalar_one() == 1
     assert _published(engine) == published
+
+    _drop(settings, "cin_census_missing.xml", broken)
+    report = pipeline.ingest(settings)
+    assert report.rejected == []
+    (warning,) = report.warnings
+    assert warning.startswith("cin_census_missing.xml: line ") and "/Section47/" in warning
+    assert warning.endswith("This element is not expected. Expected is ( S47ActualStartDate ). (child set aside; 2025 schema)")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM quarantine WHERE table_name = 'child'")).scalar_one() == 1
 
 
 def test_bad_date_in_allocations_names_row_and_column(settings, published):

@@ -103,7 +103,7 @@ def test_a_link_is_moved_as_a_link_and_what_it_points_to_is_untouched(settings, 
 
 
 def test_any_error_while_reading_rejects_only_that_file_without_quoting_it(settings, engine, monkeypatch):
-    def explode(path):
+    def explode(path, *options):
         raise ValueError(f"{SECRET} in {path}")
 
     monkeypatch.setattr(landing, "parse_cin_census", explode)

@@ -91,7 +91,7 @@ def test_ad1_and_placed_adoption_merge_into_one_row_and_census_child_merges_with
     ("visits_4.csv", "child_id,visit_kind,visit_date,seen,seen_alone,worker\nA1,CLA,2025-01-02,maybe,N,\n".encode(), "visits_4.csv: row 2, column seen: 'maybe' is not Y or N"),
     ("episodes_2025.csv", (EPISODES + "A1,2023-06-01,S,C2,N1,U1,PR1,,,,,,\n").encode(), "episodes_2025.csv: row 2, column DECOM: '2023-06-01' is not a date in dd/mm/yyyy form"),
     ("header_2025.csv", "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nZo\xe9,F,01/02/2015,WBRI,,,\n".encode("latin-1"), "header_2025.csv: header (line 1): not UTF-8 text (invalid continuation byte); export it as UTF-8 CSV"),
-    ("episodes.csv", (EPISODES + "A1,01/06/2023,S,C2,N1,U1,PR1,,,,,,\n").encode(), "episodes.csv: file name: cannot tell the collection year: put it in the file name (e.g. episodes_2025.csv or 2024-25)"),
+    ("header.csv", b"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nA1,1,01/02/2015,WBRI,,,\n", "header.csv: file name: cannot tell the collection year: put it in the file name (header_2025.csv or SSDA903_2024-25_Header.csv), or in its folder's name (2024-25/ or 903_2025/), or run `ingest --collection-year 2025`"),
     ("empty.csv", b"", "empty.csv: whole file: file is empty"),
     ("notes.txt", b"hello", "notes.txt: whole file: unknown export type '.txt' (expected .xml or .csv)"),
 ])

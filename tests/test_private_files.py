@@ -8,7 +8,7 @@ from datetime import date
 
 from csc_monitor import pipeline
 from csc_monitor.cli import main
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 
 AS_AT = date(2025, 3, 31)
 

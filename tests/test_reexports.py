@@ -14,7 +14,7 @@ from lxml import etree
 from sqlalchemy import text
 
 from csc_monitor import pipeline
-from csc_monitor.generate import build_authority, write_cin_census
+from csc_monitor.synthetic.cin import build_authority, write_cin_census
 from csc_monitor.ingest.landing import ingest_landing
 from csc_monitor.ingest.snapshots import current_loads
 from csc_monitor.warehouse import ensure_schema, make_engine

@@ -10,6 +10,8 @@ CREATE TABLE IF NOT EXISTS load_file (
     loaded_at       TIMESTAMP NOT NULL,
     archived_as     VARCHAR NOT NULL
 );
+-- What ingest inferred about the file (year from its folder, the schema it was checked against, records set aside).
+ALTER TABLE load_file ADD COLUMN IF NOT EXISTS notes VARCHAR;
 
 -- Working days in England and Wales: working_day_number counts working days up to and including the day.
 CREATE TABLE IF NOT EXISTS calendar_day (

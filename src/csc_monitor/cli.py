@@ -52,7 +52,9 @@ def cmd_generate(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    settings = load_settings(**({"landing_dir": args.directory} if args.directory else {}))
+    overrides = {"landing_dir": args.directory} if args.directory else {}
+    overrides.update({k: v for k, v in (("collection_year", args.collection_year), ("extract_date", args.extract_date)) if v})
+    settings = load_settings(**overrides, strict_ingest=args.strict)
     report = pipeline.ingest(settings)
     print("\n".join(report.lines()) or "nothing new in the landing folder", file=sys.stderr if report.rejected else sys.stdout)
     return exit_codes.REJECTED if report.rejected else exit_codes.OK
@@ -164,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="load every new export in the landing folder (or DIR)")
     p.add_argument("directory", nargs="?")
+    p.add_argument("--strict", action="store_true", help="reject a CIN census whole at its first schema violation (default: set aside what breaks it, load the rest)")
+    p.add_argument("--collection-year", type=int, help="903 files whose name and folder give no year: the collection year (2025 = 2024/25)")
+    p.add_argument("--extract-date", type=_date, help="an Annex A whose name and folder give no date: its extract date")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("loads", help="list what is loaded, per authority and scope, with the file that supplied it")

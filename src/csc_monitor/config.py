@@ -32,10 +32,12 @@ class Settings:
     volume_band_percent: float = 50.0  # a table shrinking by more than this against the last passing run is critical
     denominator_band_percent: float = 50.0  # a denominator shrinking by more than this against the previous as-at is a warning
     small_number_limit: int = 5  # previous denominators below this are too small to judge a collapse
-    extract_date: date | None = None  # no event may be dated after it; default: the latest export's reference date
+    extract_date: date | None = None  # no event may be dated after it (default: the latest export's reference date); an undated Annex A's date
     export_due_by: time = time(7, 0)  # no new export by this time on the day after the as-at date: freshness alert
     export_max_age_days: int = 31  # latest export's reference date older than this before the as-at date: freshness alert
     data_docs: bool = True  # build Great Expectations Data Docs into reports/<run_id>/
+    strict_ingest: bool = False  # `ingest --strict`: a census breaking its schema anywhere is rejected whole
+    collection_year: int | None = None  # `ingest --collection-year`: for 903 files whose name and folder do not say
     authorities: tuple[str, ...] = ()  # regional mode: the authority codes one run covers (CSVs carry the code in their name)
     settle_seconds: float = 30.0  # a landed file is read once unchanged this long (or marked <file>.done)
     lock_wait_seconds: float = 0.0  # how long a second ingest or figures run waits for the one running before it gives up

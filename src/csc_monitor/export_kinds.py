@@ -29,11 +29,10 @@ def matches(kind: str, path: Path) -> bool:
     if EXPORT_KINDS[kind] != ".csv":
         return True
     from .ingest import ssda903
-    from .ingest.csv_contract import read_header
+    from .ingest.csv_contract import read_header, recognise
     from .ingest.events import EVENT_TABLES
 
     if kind == "ssda903":
         return ssda903.recognise(path) is not None
-    header = read_header(path)
-    event = next((spec for spec in EVENT_TABLES if spec.header == header), None)
+    event = recognise(read_header(path), EVENT_TABLES)
     return event is not None and (event.kind == "allocations") == (kind == "allocations")

@@ -1,7 +1,8 @@
 """Ofsted Annex A: an xlsx workbook (one sheet per list) or a folder of CSVs (one file per list).
 
-Annex A is a snapshot taken on an extract date, which must be in the file (or folder) name as
-yyyy-mm-dd, e.g. `annex_a_999_2025-03-31.xlsx`: the workbook itself has no reliable place for it.
+Annex A is a snapshot taken on an extract date. The workbook has no reliable place for it, so it is read
+from the file's name (`2025-03-31`, `31.03.2025`, or a month: `2025_Mar`, `Mar 2025` meaning its last day),
+else from its folder's name, else from `ingest --extract-date`, else it is the latest date in any list.
 Sheets are recognised by name ("List 3", "Referrals") or, failing that, by their headers; headers and
 coded values are matched through `annex_a_vocabulary`. Anything read but not mapped is reported
 (sheet, column, row) in ParsedExport.warnings; a missing list or required column rejects the file.
@@ -19,6 +20,7 @@ Where the rows go:
 
 from __future__ import annotations
 
+import calendar
 import csv
 import re
 import zipfile
@@ -38,7 +40,14 @@ from .model import ParsedExport
 
 HEADER_SEARCH_ROWS = 10  # title rows above the header are common
 EXCEL_EPOCH = date(1899, 12, 30)
-ISO_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+MONTHS = {name.lower(): number for number in range(1, 13)
+          for name in (calendar.month_abbr[number], calendar.month_name[number], "Sept" if number == 9 else calendar.month_abbr[number])}
+DATES_IN_NAMES = (  # (pattern, (year, month, day) groups); a month alone means its last day
+    (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), (1, 2, 3)),
+    (re.compile(r"(?<!\d)(\d{2})\.(\d{2})\.(\d{4})(?!\d)"), (3, 2, 1)),
+    (re.compile(r"(?<!\d)(\d{4})[ _.-]?([A-Za-z]{3,9})(?![A-Za-z])"), (1, 2, None)),
+    (re.compile(r"(?<![A-Za-z])([A-Za-z]{3,9})[ _.-]?(\d{4})(?!\d)"), (2, 1, None)),
+)
 ENUMERATOR = re.compile(r"^\s*\(?([a-z]|\d{1,2})\s*[).:\-\u2013]\s*", re.IGNORECASE)  # "a) ", "1 - ", "(b) "
 
 # Snapshot measures per list: (field giving the row's date, used to pick the latest row per child; measures)
@@ -109,13 +118,42 @@ def _read_folder(path: Path) -> tuple[list[Sheet], list[str]]:
     return sheets, ignored
 
 
-def extract_date(path: Path) -> date:
-    found = ISO_DATE_IN_NAME.search(path.name)
-    try:
-        return date.fromisoformat(found.group(1))
-    except (AttributeError, ValueError):
-        raise ExportError(path.name, "file name", "cannot tell the extract date: put it in the name as yyyy-mm-dd "
-                                                  "(e.g. annex_a_999_2025-03-31.xlsx)") from None
+def date_in(name: str) -> date | None:
+    """The first date a name gives: 2025-03-31, 31.03.2025, or a month (2025_Mar, Mar 2025, March-2025) meaning its last day.
+    A date from a month is a `MonthEnd`, so the loaded line can say it was inferred."""
+    for pattern, (year, month, day) in DATES_IN_NAMES:
+        for found in pattern.finditer(name):
+            month_number = MONTHS.get(found.group(month).lower()) if day is None else int(found.group(month))
+            if not month_number:
+                continue
+            try:
+                if day is None:
+                    return MonthEnd(int(found.group(year)), month_number, calendar.monthrange(int(found.group(year)), month_number)[1])
+                return date(int(found.group(year)), month_number, int(found.group(day)))
+            except ValueError:
+                continue
+    return None
+
+
+class MonthEnd(date):
+    """The last day of a month a name gives without a day."""
+
+
+def extract_date(path: Path, given: date | None, records: dict[int, list[Record]]) -> tuple[date, str | None]:
+    """The extract date and how it was told: None when the name gives the day, else the month's end, the folder,
+    `--extract-date` or the content."""
+    if (named := date_in(path.name)) is not None:
+        return date(named.year, named.month, named.day), (f"extract date {named.isoformat()}, the end of the month in its name"
+                                                          if isinstance(named, MonthEnd) else None)
+    if (in_folder := date_in(path.parent.name)) is not None:
+        return date(in_folder.year, in_folder.month, in_folder.day), f"extract date {in_folder.isoformat()} from folder {path.parent.name}"
+    if given is not None:
+        return given, f"extract date {given.isoformat()} from --extract-date"
+    dates = [value for rows in records.values() for record in rows for value in record.values.values() if isinstance(value, date)]
+    if dates:
+        return max(dates), f"extract date {max(dates).isoformat()}, the latest date in its lists"
+    raise ExportError(path.name, "file name", "cannot tell the extract date: put it in the file or folder name (2025-03-31, 31.03.2025, "
+                                              "2025_Mar or Mar 2025) or run `ingest --extract-date 2025-03-31`")
 
 
 # --- recognising lists and headers ---------------------------------------------------------------
@@ -391,8 +429,8 @@ def _tables(by_list: dict[int, list[Record]], authority: str, extract: date, war
     return {name: pd.DataFrame(rows) for name, rows in tables.items()}
 
 
-def parse_annex_a(path: Path, authority: str) -> ParsedExport:
-    extract = extract_date(path)
+def parse_annex_a(path: Path, authority: str, given_date: date | None = None) -> ParsedExport:
+    """`given_date` is `ingest --extract-date`, used when neither the name nor the folder gives the date."""
     warnings: list[str] = []
     if path.is_dir():
         sheets, ignored = _read_folder(path)
@@ -421,7 +459,9 @@ def parse_annex_a(path: Path, authority: str) -> ParsedExport:
     if missing:
         raise ExportError(path.name, container, "no sheet for " + ", ".join(f"List {n} ({LISTS[n].title})" for n in missing)
                           + f"; found: {', '.join(s.name for s in sheets) or 'nothing'}")
-    return ParsedExport("annex_a", authority, None, extract, _tables(by_list, authority, extract, warnings), warnings)
+    extract, how = extract_date(path, given_date, by_list)
+    return ParsedExport("annex_a", authority, None, extract, _tables(by_list, authority, extract, warnings), warnings,
+                        notes=[how] if how else [])
 
 
 # --- allocations: a snapshot never overrides a recorded history -------------------------------------

@@ -19,6 +19,8 @@ import os
 import time
 from pathlib import Path
 
+from .annex_a import is_annex_a_folder
+
 TEMPORARY_SUFFIXES = (".tmp", ".part")
 DONE_SUFFIX = ".done"
 
@@ -67,12 +69,26 @@ def is_complete(path: Path, settle_seconds: float, now: float | None = None) -> 
     return not open_for_writing(path)
 
 
-def arrivals(folder: Path, settle_seconds: float) -> list[Path]:
-    """The entries of a drop folder that are complete now, by name."""
+def landing_entries(folder: Path) -> list[Path]:
+    """Every export in a drop folder and its subfolders (last year's 903 in 2017-18/, say), in name order, temporary
+    names and markers left out. An annex_a* folder is one export; a link is an entry (never followed, so refused)."""
     if not folder.is_dir():
         return []
+    found: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if is_temporary(path) or path.name.endswith(DONE_SUFFIX):
+            continue
+        if path.is_dir() and not path.is_symlink() and not is_annex_a_folder(path):
+            found += landing_entries(path)
+        else:
+            found.append(path)
+    return found
+
+
+def arrivals(folder: Path, settle_seconds: float) -> list[Path]:
+    """The exports in a drop folder that are complete now, by name."""
     now = time.time()
-    return sorted(path for path in folder.iterdir() if is_complete(path, settle_seconds, now))
+    return [path for path in landing_entries(folder) if is_complete(path, settle_seconds, now)]
 
 
 def forget_marker(path: Path) -> None:

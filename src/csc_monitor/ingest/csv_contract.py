@@ -2,7 +2,9 @@
 
 The SSDA903 tables and csc-monitor's own event-level contract are both read through this
 module, so every CSV gets the same checks and the same error wording (file, row, column, rule).
-Parsing is column-wise (pandas), so a large export is not read row by row in Python.
+CSVs are read as people write them: RFC 4180 quoting, a BOM, CRLF line ends, trailing empty columns,
+headers in any case, order or surrounding spaces. A table is known by having all its columns; extra
+columns load with a warning naming them. Type checks are column-wise (pandas).
 """
 
 from __future__ import annotations
@@ -40,18 +42,50 @@ class CsvTable:
         return tuple(c.name for c in self.columns)
 
 
+def _fold(name: str) -> str:
+    return name.strip().casefold()
+
+
+def _without_trailing_blanks(names: list[str]) -> list[str]:
+    while names and not names[-1].strip():
+        names = names[:-1]
+    return names
+
+
 def read_header(path: Path) -> tuple[str, ...]:
-    with path.open(encoding="utf-8-sig") as handle:
-        first = handle.readline()
-    return tuple(c.strip() for c in first.strip().split(","))
-
-
-def _check_field_counts(path: Path, expected: int) -> None:
-    """pandas pads a short row silently; a truncated export must be named, not half-loaded."""
+    """The header's column names (quotes removed, spaces trimmed), without trailing empty columns."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        for line, row in enumerate(csv.reader(handle), start=1):
-            if row and len(row) != expected:
-                raise ExportError(path.name, f"row {line}", f"has {len(row)} of {expected} fields: the file is truncated or the row is broken")
+        first = next(csv.reader(handle), [])
+    return tuple(c.strip() for c in _without_trailing_blanks(first))
+
+
+def recognise(header: tuple[str, ...], specs) -> CsvTable | None:
+    """The table whose columns the header holds, matched ignoring case; the largest such table, if only one is largest."""
+    held = {_fold(name) for name in header}
+    fits = [spec for spec in specs if {_fold(c.name) for c in spec.columns} <= held]
+    widest = [spec for spec in fits if len(spec.columns) == max(len(s.columns) for s in fits)]
+    return widest[0] if len(widest) == 1 else None
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and rows, each row cut to the header's width; a short row (a truncated export) is named, not half-loaded."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except UnicodeDecodeError as error:
+        raise ExportError(path.name, "whole file", f"not UTF-8 text ({error.reason} at byte {error.start}); export it as UTF-8 CSV") from None
+    except csv.Error as error:
+        raise ExportError(path.name, "whole file", f"not a well-formed CSV: {error}") from None
+    header = [c.strip() for c in _without_trailing_blanks(rows[0] if rows else [])]
+    width = len(header)
+    body = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) < width or any(value.strip() for value in row[width:]):
+            raise ExportError(path.name, f"row {line}", f"has {len(row)} of {width} fields: the file is truncated or the row is broken")
+        body.append(row[:width])
+    return header, body
 
 
 def _fail(path: Path, frame: pd.DataFrame, bad: pd.Series, column: Column, rule: str) -> None:
@@ -65,18 +99,20 @@ def _date_rule(date_format: str) -> str:
     return "'{value}' is not a date in " + shown + " form"
 
 
-def parse_csv(path: Path, spec: CsvTable, authority: str) -> pd.DataFrame:
-    """Read and type-check one CSV against its spec; raises ExportError at the first bad value."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ExportError(path.name, "whole file", f"not UTF-8 text ({error.reason} at byte {error.start}); export it as UTF-8 CSV") from None
-    except pd.errors.ParserError as error:
-        raise ExportError(path.name, "whole file", f"not a well-formed CSV: {error}") from None
-    frame.columns = [c.strip() for c in frame.columns]
-    if tuple(frame.columns) != spec.header:
-        raise ExportError(path.name, "header (line 1)", f"expected columns {', '.join(spec.header)}; found {', '.join(frame.columns)}")
-    _check_field_counts(path, len(spec.header))
+def parse_csv(path: Path, spec: CsvTable, authority: str, warnings: list[str] | None = None) -> pd.DataFrame:
+    """Read and type-check one CSV against its spec; raises ExportError at the first bad value.
+    Columns the spec does not know are named in `warnings` and not loaded."""
+    header, body = _read_rows(path)
+    by_fold = {_fold(name): position for position, name in enumerate(header)}
+    missing = [c.name for c in spec.columns if _fold(c.name) not in by_fold]
+    if missing:
+        raise ExportError(path.name, "header (line 1)", f"expected columns {', '.join(spec.header)}; found {', '.join(header)}")
+    known = {_fold(c.name) for c in spec.columns}
+    extra = [name or f"(unnamed column {position + 1})" for position, name in enumerate(header) if _fold(name) not in known]
+    if extra and warnings is not None:
+        warnings.append(f"header (line 1): {len(extra)} column{'s' if len(extra) > 1 else ''} not used and not loaded: {', '.join(extra)}")
+    frame = pd.DataFrame([[row[by_fold[_fold(c.name)]] for c in spec.columns] for row in body],
+                         columns=list(spec.header), dtype=object) if body else pd.DataFrame(columns=list(spec.header), dtype=object)
     out = pd.DataFrame(index=frame.index)
     for column in spec.columns:
         raw = frame[column.name].str.strip()

@@ -11,11 +11,13 @@ rows replace rows with the same natural key.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
 import stat
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
@@ -23,21 +25,24 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from ..config import Settings
 from ..private import private_dir, private_file, private_umask
+from ..warehouse import insert_rows
 from . import ssda903
-from .arrival import DONE_SUFFIX, arrivals, forget_marker, is_temporary
-from .annex_a import is_annex_a_folder, keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
+from .arrival import DONE_SUFFIX, arrivals, forget_marker, landing_entries
+from .annex_a import keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
 from .cin_census import parse_cin_census
-from .csv_contract import parse_csv, read_header
+from .csv_contract import parse_csv, read_header, recognise
 from .errors import ExportError
 from .events import EVENT_TABLES
 from .limits import Limits, check_csv, check_size, check_workbook, load_limits
-from .model import ParsedExport
-from .snapshots import Change, Scope, load_table, newer_same_scope, record_load, scope_of
+from .model import ParseOptions, ParsedExport
+from .repeats import resolve_repeats
+from .snapshots import NATURAL_KEYS, Change, Scope, load_table, newer_same_scope, record_load, scope_of
 
 @dataclass
 class IngestReport:
     loaded: list[str] = field(default_factory=list)
     changes: dict[str, str] = field(default_factory=dict)  # per loaded file: its scope and rows added, removed, changed
+    inferred: dict[str, str] = field(default_factory=dict)  # per loaded file: what was inferred (year, schema, records set aside)
     duplicates: list[str] = field(default_factory=list)
     rejected: list[ExportError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # from files that loaded: what they held that could not be mapped
@@ -45,7 +50,8 @@ class IngestReport:
 
     def lines(self) -> list[str]:
         return (
-            [f"loaded     {name}: {self.changes[name]}" for name in self.loaded]
+            [f"loaded     {name}" + (f" ({self.inferred[name]})" if self.inferred.get(name) else "") + f": {self.changes[name]}"
+             for name in self.loaded]
             + [f"duplicate  {name} (already loaded; archived)" for name in self.duplicates]
             + [f"REJECTED   {error}" for error in self.rejected]
             + [f"WARNING    {warning}" for warning in self.warnings]
@@ -53,32 +59,36 @@ class IngestReport:
         )
 
 
-def parse_export(path: Path, authority: str, limits: Limits = Limits()) -> ParsedExport:
+def parse_export(path: Path, authority: str, limits: Limits = Limits(), options: ParseOptions = ParseOptions()) -> ParsedExport:
     """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and
     parse it, once it is within the limits."""
     if path.is_dir():
         for part in path.glob("*.csv"):
             check_csv(part, limits)
-        return parse_annex_a(path, authority)
+        return parse_annex_a(path, authority, options.extract_date)
     if path.stat().st_size == 0:
         raise ExportError(path.name, "whole file", "file is empty")
     if path.suffix.lower() == ".xlsx":
         check_workbook(path, limits)
-        return parse_annex_a(path, authority)
+        return parse_annex_a(path, authority, options.extract_date)
     if path.suffix.lower() == ".xml":
         check_size(path, limits.max_xml_mb, "CSC_MONITOR_MAX_XML_MB")
-        return parse_cin_census(path)
+        return parse_cin_census(path, options.strict)
     if path.suffix.lower() == ".csv":
         check_csv(path, limits)
         try:
             header = read_header(path)
         except UnicodeDecodeError as error:
             raise ExportError(path.name, "header (line 1)", f"not UTF-8 text ({error.reason}); export it as UTF-8 CSV") from None
-        event = next((spec for spec in EVENT_TABLES if spec.header == header), None)
+        event = recognise(header, EVENT_TABLES)
         if event:
-            return ParsedExport(event.kind, authority, None, None, {event.table: parse_csv(path, event, authority)})
+            warnings: list[str] = []
+            frame = parse_csv(path, event, authority, warnings)
+            return ParsedExport(event.kind, authority, None, None, {event.table: frame}, warnings)
         if ssda903.recognise(path):
-            return ssda903.parse_ssda903(path, authority)
+            return ssda903.parse_ssda903(path, authority, options.collection_year)
+        if newer := ssda903.not_used_yet(path, authority, header):
+            return newer
         raise ExportError(path.name, "header (line 1)", f"unknown export shape: columns {', '.join(header)[:80]}")
     raise ExportError(path.name, "whole file", f"unknown export type '{path.suffix}' (expected .xml or .csv)")
 
@@ -100,13 +110,18 @@ def load_export(conn: Connection, parsed: ParsedExport, scope: Scope, sha256: st
     if newer is not None:
         record_load(conn, parsed, scope, sha256, file_name, archived_as, None, replaced_by=newer[0])
         return f"older than {newer[1]}, already loaded for {scope.key}: nothing changed"
-    parsed = keep_recorded_allocations(conn, parsed)
+    parsed = keep_recorded_allocations(conn, resolve_repeats(parsed, NATURAL_KEYS))
     change = Change()
     for table, frame in parsed.tables.items():
         counted = load_table(conn, table, frame, parsed.authority, scope, sha256)
         change.added, change.removed, change.changed = (change.added + counted.added, change.removed + counted.removed,
                                                         change.changed + counted.changed)
     replaced = record_load(conn, parsed, scope, sha256, file_name, archived_as, change)
+    insert_rows(conn, "quarantine", [{
+        "run_id": f"ingest__{sha256[:12]}", "authority": parsed.authority, "table_name": record["table"], "rule": record["rule"],
+        "source_file": sha256, "source_ref": record["source_ref"], "row_json": json.dumps(record["row"], sort_keys=True, default=str),
+        "quarantined_at": datetime.now(),
+    } for record in parsed.quarantined])
     settle_snapshot_allocations(conn)
     return f"{scope.key}: {change}" + (f" (replaces {', '.join(replaced)})" if replaced else "")
 
@@ -156,7 +171,7 @@ def refusal(path: Path) -> str | None:
 
 def _reject(report: IngestReport, settings: Settings, path: Path, error: ExportError) -> None:
     try:
-        rejected = _move(path, settings.data_dir / "rejected", path.name)
+        rejected = _move(path, settings.data_dir / "rejected", "_".join(path.relative_to(settings.landing_dir).parts))
         reason = rejected.with_name(rejected.name + ".error.txt")
         reason.write_text(str(error) + "\n")
         private_file(reason)
@@ -168,7 +183,8 @@ def _reject(report: IngestReport, settings: Settings, path: Path, error: ExportE
 def _parse(path: Path, settings: Settings, limits: Limits) -> ParsedExport:
     """Any failure to read a file rejects that file, by name, without quoting the error's text (it may hold data)."""
     try:
-        parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings), limits)
+        options = ParseOptions(settings.strict_ingest, settings.collection_year, settings.extract_date)
+        parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings), limits, options)
     except ExportError:
         raise
     except MemoryError:
@@ -186,11 +202,8 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
     private_umask()
     private_dir(settings.data_dir)
     complete = arrivals(settings.landing_dir, settings.settle_seconds)
-    report.waiting = sorted(p.name for p in settings.landing_dir.iterdir() if not is_temporary(p)
-                            and not p.name.endswith(DONE_SUFFIX) and p not in complete) if settings.landing_dir.is_dir() else []
+    report.waiting = [p.name for p in landing_entries(settings.landing_dir) if p not in complete]
     for path in complete:
-        if path.is_dir() and not path.is_symlink() and not is_annex_a_folder(path):
-            continue  # a folder that is not an Annex A export is not ours
         reason = refusal(path)
         if reason:
             _reject(report, settings, path, ExportError(path.name, "whole file", reason))
@@ -221,6 +234,7 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
         _move(path, settings.archive_dir, archived_name)
         forget_marker(path)
         report.loaded.append(path.name)
+        report.inferred[path.name] = "; ".join(parsed.notes)
         report.warnings += [f"{path.name}: {warning}" for warning in parsed.warnings]
         loaded_tables.update(parsed.tables)
     _refresh_statistics(engine, loaded_tables)

@@ -89,7 +89,8 @@ def scope_of(parsed: ParsedExport, path: Path) -> Scope:
         start, end = (named[0], named[1]) if len(named) == 2 else (None, named[0] if named else None)
         period = f"{start or ''}..{end or ''}"
         return Scope(f"{family} {period}", family, (end or date.max).isoformat(), start, end, exported_at, per_child=False)
-    marker = str(parsed.collection_year) if parsed.collection_year is not None else parsed.reference_date.isoformat()
+    marker = (str(parsed.collection_year) if parsed.collection_year is not None
+              else parsed.reference_date.isoformat() if parsed.reference_date else "undated")  # undated: a table archived unread
     return Scope(f"{family} {marker}", family, marker, None, None, exported_at, per_child=True)
 
 
@@ -203,7 +204,7 @@ def record_load(conn: Connection, parsed: ParsedExport, scope: Scope, sha256: st
         "sha256": sha256, "file_name": file_name, "kind": parsed.kind, "authority": parsed.authority,
         "collection_year": parsed.collection_year, "reference_date": parsed.reference_date,
         "row_count": parsed.row_count, "loaded_at": datetime.now(), "archived_as": archived_as,
-        "scope": scope.key, "family": scope.family, "scope_order": scope.order,
+        "notes": "; ".join(parsed.notes) or None, "scope": scope.key, "family": scope.family, "scope_order": scope.order,
         "period_start": scope.period_start, "period_end": scope.period_end, "exported_at": scope.exported_at,
         "replaced_by": replaced_by, "rows_added": change.added, "rows_removed": change.removed, "rows_changed": change.changed,
     }])

@@ -1,8 +1,10 @@
 """SSDA903 (looked-after children return) CSVs, one per table, each recognised by its exact columns.
 
-Dates are dd/mm/yyyy. The collection year comes from the file name (`..._2025...` or `2024-25`),
-because codes change by year: SEX is 1/2 before 2025 and M/F/U from 2025; SWEpisodes exists from
-2023/24.
+Dates are dd/mm/yyyy. Codes change by year (SEX is 1/2 before 2025 and M/F/U from 2025; SWEpisodes
+exists from 2023/24), so each file needs its collection year: from its name (`..._2025...` or `2024-25`),
+else from its folder's name (`2017-18/`, `903_2024/`), else `ingest --collection-year`, else from its
+content (the collection year, 1 April to 31 March, holding its latest event date). A file with none of
+these is refused, naming the ways to say it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .csv_contract import Column, CsvTable, parse_csv, read_header
+from .csv_contract import Column, CsvTable, parse_csv, read_header, recognise as recognise_table
 from .errors import ExportError
 from .model import ParsedExport
 
@@ -88,31 +90,78 @@ def tables(year: int) -> tuple[CsvTable, ...]:
     return tuple(specs)
 
 
-def collection_year(path: Path) -> int | None:
+# the dates that place a table's file in its collection year: events, not births or planned dates
+EVENT_DATES = {"ssda903_episodes": ("DECOM", "DEC"), "ssda903_reviews": ("REVIEW",), "ssda903_missing": ("MIS_START", "MIS_END"),
+               "ssda903_sw_episodes": ("SW_DECOM", "SW_DEC"), "ssda903_ad1": ("DATE_INT", "DATE_MATCH"),
+               "ssda903_placed_adoption": ("DATE_PLACED", "DATE_PLACED_CEASED")}
+NEWER_TABLES = {"DoLo": ("CHILD", "DOLO_START", "DOLO_END")}  # DfE 903 tables csc-monitor does not use yet
+CANNOT_TELL = ("cannot tell the collection year: put it in the file name (header_2025.csv or SSDA903_2024-25_Header.csv), "
+               "or in its folder's name (2024-25/ or 903_2025/), or run `ingest --collection-year 2025`")
+
+
+def year_in(name: str) -> int | None:
     """2024-25 -> 2025; otherwise the first 20xx in the name."""
-    span = re.search(r"(20\d\d)[-_](\d\d)(?!\d)", path.name)
+    span = re.search(r"(20\d\d)[-_](\d\d)(?!\d)", name)
     if span and (int(span.group(2)) - int(span.group(1)[2:])) % 100 == 1:
         return int(span.group(1)[:2] + span.group(2))
-    single = re.search(r"(?<!\d)(20\d\d)(?!\d)", path.name)
+    single = re.search(r"(?<!\d)(20\d\d)(?!\d)", name)
     return int(single.group(1)) if single else None
 
 
+def collection_year(path: Path) -> tuple[int, str] | None:
+    """The year from the file's name, else its folder's: (year, how it was told), or None."""
+    if (year := year_in(path.name)) is not None:
+        return year, "name"
+    if (year := year_in(path.parent.name)) is not None:
+        return year, f"year from folder {path.parent.name}"
+    return None
+
+
+def _year_from_content(path: Path, spec: CsvTable) -> int | None:
+    """The collection year (1 April to 31 March) holding the file's latest event date; None if it holds none."""
+    columns = EVENT_DATES.get(spec.kind)
+    if not columns:
+        return None
+    frame = parse_csv(path, CsvTable(spec.kind, spec.table, tuple(Column(c, c) for c in columns), DMY), "")
+    dates = pd.concat([pd.to_datetime(frame[c], format=DMY, errors="coerce") for c in columns]).dropna()
+    if dates.empty:
+        return None
+    latest = dates.max()
+    return latest.year + 1 if latest.month >= 4 else latest.year
+
+
 def recognise(path: Path) -> CsvTable | None:
-    """The 903 table whose exact columns this file has, for the year in its name (any year if none)."""
-    header = read_header(path)
-    year = collection_year(path) or FIRST_LETTER_SEX_YEAR
-    return next((spec for spec in tables(year) if spec.header == header), None)
+    """The 903 table whose exact columns this file has, for the year its name or folder gives (any year if none)."""
+    told = collection_year(path)
+    return recognise_table(read_header(path), tables(told[0] if told else FIRST_LETTER_SEX_YEAR))
 
 
-def parse_ssda903(path: Path, authority: str) -> ParsedExport:
-    year = collection_year(path)
-    if year is None:
-        raise ExportError(path.name, "file name", "cannot tell the collection year: put it in the file name (e.g. episodes_2025.csv or 2024-25)")
-    spec = next((s for s in tables(year) if s.header == read_header(path)), None)
+def not_used_yet(path: Path, authority: str, header: tuple[str, ...]) -> ParsedExport | None:
+    """A newer DfE 903 table (deprivation of liberty orders, DoLo): recorded and archived, nothing loaded."""
+    held = {name.upper() for name in header}
+    table = next((name for name, columns in NEWER_TABLES.items() if set(columns) <= held), None)
+    if table is None:
+        return None
+    return ParsedExport(f"ssda903_{table.lower()}", authority, None, None, {},
+                        notes=[f"903 {table} table, not used by csc-monitor yet: archived, nothing loaded"])
+
+
+def parse_ssda903(path: Path, authority: str, given_year: int | None = None) -> ParsedExport:
+    """`given_year` is `ingest --collection-year`: used when neither the name nor the folder says."""
+    told = collection_year(path) or ((given_year, "year from --collection-year") if given_year else None)
+    spec = recognise(path)
+    if told is None and spec is not None and (from_content := _year_from_content(path, spec)):
+        told = (from_content, "year from its latest dates")
+    if told is None:
+        raise ExportError(path.name, "file name", CANNOT_TELL)
+    year, how = told
+    spec = recognise_table(read_header(path), tables(year))
     if spec is None:
         raise ExportError(path.name, "header (line 1)", f"not a {year} SSDA903 table (SWEpisodes start in 2023/24)")
-    frame = parse_csv(path, spec, authority)
+    warnings: list[str] = []
+    frame = parse_csv(path, spec, authority, warnings)
     if spec.table == "child":
         frame = frame.assign(sex=frame["sex"].map({"1": "M", "2": "F"}).fillna(frame["sex"]))
-    return ParsedExport(spec.kind, authority, year, None, {spec.table: frame})
+    notes = [f"903 {year - 1}/{str(year)[2:]}" + ("" if how == "name" else f", {how}")]
+    return ParsedExport(spec.kind, authority, year, None, {spec.table: frame}, warnings, notes)
 

@@ -3,7 +3,7 @@
 Which rules quarantine is declared in the suites (`meta.quarantine: true`) and limited to
 row-level warning rules: one row with its dates out of order (a plan ending before it starts,
 overlapping allocations) is set aside, the figures publish without it, and the run carries a
-caveat saying how many rows each indicator lost. Table-level problems (duplicate keys, missing
+caveat saying how many rows each indicator lost. Table-level problems (missing
 keys, a collapsed volume) and impossible values in the events an indicator measures are critical
 instead: dropping those rows would silently change the figure, so the run stops for a person.
 
