@@ -22,6 +22,7 @@ from .indicators.definitions import load_definitions
 from .indicators.exceptions import COLUMNS as EXCEPTION_COLUMNS
 from .indicators.exceptions import exception_rows
 from .validation.runner import ValidationFailed
+from .warehouse import reader
 
 
 def _date(value: str) -> date:
@@ -87,7 +88,8 @@ def _run_all_authorities(settings, args) -> int:
 
 def result_rows(as_at: date, scope_type: str = "authority") -> list[dict]:
     settings = load_settings()
-    with pipeline.warehouse(settings).connect() as conn:
+    engine = reader(settings.warehouse_url)
+    with engine.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT r.indicator_id, r.version, r.scope_type, r.scope, r.numerator, r.denominator, r.value, r.overdue, r.method, r.run_id, "
@@ -97,7 +99,7 @@ def result_rows(as_at: date, scope_type: str = "authority") -> list[dict]:
             ),
             {"d": as_at, "a": settings.authority, "t": scope_type},
         ).mappings().all()
-        comparators = latest_comparators(pipeline.warehouse(settings), as_at)
+        comparators = latest_comparators(engine, as_at)
     return [{**row, "value": None if row["value"] is None else round(row["value"], 1),
              "stale_since": row["stale_since"] and row["stale_since"].isoformat(timespec="minutes"),
              "comparator": comparators.get(row["indicator_id"], {})} for row in rows]
@@ -123,7 +125,7 @@ def cmd_results(args) -> int:
 def cmd_exceptions(args) -> int:
     """Child-level list for the authority's own use: written to a file or stdout, never to Slack."""
     settings = load_settings(**({"authority": args.authority} if args.authority else {}))
-    with pipeline.warehouse(settings).connect() as conn:
+    with reader(settings.warehouse_url).connect() as conn:
         rows = exception_rows(conn, args.indicator, settings.authority, args.as_at, args.team)
     handle = open(args.out, "w", newline="") if args.out else sys.stdout
     writer = csv.DictWriter(handle, fieldnames=EXCEPTION_COLUMNS)
