@@ -103,7 +103,6 @@ def test_pages_and_read_commands_answer_while_a_run_writes(settings, served):
         time.sleep(0.1)
     output, _ = writer.communicate()
     assert writer.returncode == 0, output
-    print(f"{len(overviews)} rounds, {reads} reads during the run")
     assert len(overviews) >= 5 and reads >= 1  # the run was long enough for the pages to be read while it wrote
 
     published = {FIRST.isoformat(): _published(settings, FIRST), SECOND.isoformat(): _published(settings, SECOND)}
