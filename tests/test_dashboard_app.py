@@ -227,19 +227,32 @@ def test_exceptions_csv_is_exactly_the_children_not_meeting_the_standard(warehou
     assert "1 child." in page and "C3" in page and "C1" not in page
 
 
-def test_alerts_page_shows_what_is_breaching_then_recent_messages(warehouse, client, airflow_auth):
+def test_alerts_page_shows_what_is_breaching_then_recent_messages(warehouse, engine, client, airflow_auth):
+    with engine.begin() as conn:  # the whole authority is also past the critical line, not yet told: one row, the firing one
+        insert_rows(conn, "alert_state", [{
+            "indicator_id": ICPC, "authority": "999", "scope": "all", "status": "pending", "severity": "critical",
+            "breach_runs": 1, "clean_runs": 0, "breaching_since": DATES[2], "last_evaluated_as_at": DATES[2],
+            "last_notified_as_at": None, "channel": "#cp-performance", "thread_key": None}])
+        insert_rows(conn, "slack_outbox", [{
+            "delivery_key": "digest|999|#cp-performance|2025-03-31", "channel": "#cp-performance", "thread_key": None,
+            "text": "Performance alerts as at 2025-03-31: " + " | ".join(["Warning: ICPCs 80.0% (8 of 10)"] * 6),
+            "blocks_json": "[]", "created_at": datetime(2025, 4, 1, 5, 0), "attempts": 0, "delivered_at": None,
+            "message_ts": None, "last_error": None}])
     page = client.get("/alerts", headers={"Authorization": f"Bearer {airflow_auth('viewer')}"}).text
     assert 'data-as-at="2025-03-31">Alerts as last evaluated, for figures as at <strong>2025-03-31</strong>.\n  1 alert is within its thresholds' in page
     assert page.index('id="alert-states"') < page.index('id="alert-events"') < page.index('id="alert-silences"')
     states = page.split('id="alert-states"')[1].split("</table>")[0]
     assert ('<td>whole authority</td><td>firing</td><td class="status status-warning">warning</td><td class="date">2025-02-28</td>'
             '<td class="date">2025-03-31</td>') in states
+    assert states.count("<td>whole authority</td>") == 1 and "<td>pending</td>" not in states
     assert "CP West" not in states                                 # an ok state is counted, not listed
     events = page.split('id="alert-events"')[1]
     assert events.index("<td>resolved</td>") < events.index("<td>fired or repeated</td>")       # newest first
     assert f'href="/indicators/{ICPC}?as_at=2025-03-31">Initial child protection' in events
     assert "Resolved: ICPCs in CP West 75.0% (3 of 4)" in events and "waiting" in events and "2025-03-01 06:01" in events
-    assert 'class="pager"' not in page                             # two messages: one page
+    long = "Performance alerts as at 2025-03-31: " + " | ".join(["Warning: ICPCs 80.0% (8 of 10)"] * 6)
+    assert f'<td class="message"><details><summary>{long[:150]}…</summary>{long}</details></td>' in events  # long: folded
+    assert 'class="pager"' not in page                             # three messages: one page
     silences = page.split('id="alert-silences"')[1].split("</table>")[0]
     assert "<td>CP East</td>" in silences and "2025-04-30" in silences and "Conference room closures" in silences
 

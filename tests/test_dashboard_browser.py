@@ -108,18 +108,19 @@ def page(base_url):
         browser.close()
 
 
-def test_overview_shows_every_indicator_with_the_warehouse_figures(warehouse, base_url, page):
+def test_overview_shows_every_indicator_as_at_the_published_runs_date(warehouse, base_url, page):
     with warehouse.connect() as conn:
         figures = dict(conn.execute(text(
-            "SELECT indicator_id, value FROM indicator_result r WHERE scope_type = 'authority' AND authority = '999' "
-            "AND as_at = (SELECT MAX(as_at) FROM indicator_result m WHERE m.indicator_id = r.indicator_id)")).all())
+            "SELECT indicator_id, value FROM indicator_result WHERE scope_type = 'authority' AND authority = '999' "
+            "AND as_at = :d"), {"d": LATEST}).all())
     definitions = load_definitions()
-    assert set(figures) == {d.id for d in definitions}
+    assert ICPC in figures and len(figures) > 20  # some indicators have nothing to count in 300 children on the date
     page.goto(f"{base_url}/csc/")
     assert page.locator("h1").inner_text() == "Performance indicators"
+    assert page.locator("#page-as-at").get_attribute("data-as-at") == LATEST.isoformat()
     shown = {row.get_attribute("data-indicator"): row.locator("td.value").inner_text()
              for row in page.locator("#overview tbody tr").all()}
-    assert shown == {d.id: format_value(d, figures[d.id]) for d in definitions}
+    assert shown == {d.id: format_value(d, figures.get(d.id)) for d in definitions}
     assert shown[ICPC] == f"{figures[ICPC]:.1f}%"
 
 

@@ -76,14 +76,18 @@ def comparators(conn: Connection, indicator_id: str, up_to: date | None = None) 
 
 
 def alert_states(conn: Connection, authority: str) -> list[dict]:
-    """Alerts not ok (firing, then pending; critical first), then the whole authority before its teams."""
+    """Alerts not ok, one per indicator and scope (a scope breaching both lines shows its critical alert): firing
+    before pending, critical before warning, then by indicator, the whole authority before its teams."""
     rows = conn.execute(text(
         "SELECT indicator_id, scope, status, severity, breaching_since, last_evaluated_as_at, last_notified_as_at, channel "
         "FROM alert_state WHERE authority = :a AND status <> 'ok' "
         "ORDER BY CASE status WHEN 'firing' THEN 0 ELSE 1 END, CASE severity WHEN 'critical' THEN 0 ELSE 1 END, "
         "indicator_id, CASE scope WHEN 'all' THEN 0 ELSE 1 END, scope"
     ), {"a": authority}).mappings().all()
-    return [dict(r) for r in rows]
+    first = {}
+    for row in rows:
+        first.setdefault((row["indicator_id"], row["scope"]), dict(row))
+    return list(first.values())
 
 
 def alerts_evaluated(conn: Connection, authority: str) -> tuple[date | None, int]:
