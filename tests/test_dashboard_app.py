@@ -5,6 +5,7 @@ teams and authorities.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from csc_monitor.dashboard import indicator_url
+from csc_monitor.indicators.definitions import load_definitions
 from csc_monitor.warehouse import insert_rows
 
 ICPC = "icpc_within_15_working_days"
@@ -68,8 +70,8 @@ def _unit(child, status, elapsed, team, worker, end=None):
 
 @pytest.fixture
 def warehouse(settings, engine, monkeypatch):
-    """Three month-ends of figures (60%, 75%, 80%), two teams, the units behind March, a validation warning,
-    England's figure for three years, two Slack messages, an alert state and a silence."""
+    """Three month-ends of figures (60%, 75%, 80%), two teams, the units behind March, two validation warnings,
+    England's figure for three years, two Slack messages, a firing and an ok alert state and a silence."""
     monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
     monkeypatch.setenv("CSC_MONITOR_AUTHORITY", "999")
     with engine.begin() as conn:
@@ -88,8 +90,10 @@ def warehouse(settings, engine, monkeypatch):
             _unit("C5", "excluded", 0, "CP West", "Ola Reed"),
         ])
         insert_rows(conn, "validation_result", [
-            {"run_id": "run-2025-03-31", "suite": "cin_census", "rule": "s47_start_not_after_referral", "severity": "warning",
+            {"run_id": "run-2025-03-31", "suite": "indicator_result", "rule": "denominator_not_collapsed", "severity": "warning",
              "success": False, "failing_rows": 3, "examples": None},
+            {"run_id": "run-2025-03-31", "suite": "section47_enquiry", "rule": "icpc_target_date_in_calendar", "severity": "warning",
+             "success": False, "failing_rows": 1, "examples": "C9 row 4"},
             {"run_id": "run-2025-03-31", "suite": "cin_census", "rule": "child_ids_unique", "severity": "critical",
              "success": True, "failing_rows": 0, "examples": None},
         ])
@@ -105,6 +109,10 @@ def warehouse(settings, engine, monkeypatch):
             "indicator_id": ICPC, "authority": "999", "scope": "all", "status": "firing", "severity": "warning",
             "breach_runs": 2, "clean_runs": 0, "breaching_since": DATES[1], "last_evaluated_as_at": DATES[2], "last_notified_as_at": DATES[2],
             "channel": "#cp-performance", "thread_key": "digest|999|#cp-performance|2025-02-28",
+        }, {
+            "indicator_id": ICPC, "authority": "999", "scope": "CP West", "status": "ok", "severity": "warning",
+            "breach_runs": 0, "clean_runs": 1, "breaching_since": None, "last_evaluated_as_at": DATES[2], "last_notified_as_at": DATES[1],
+            "channel": "#cp-performance", "thread_key": None,
         }])
         insert_rows(conn, "comparator_value", [
             {"indicator_id": ICPC, "geography": "England", "period_end": date(2023, 3, 31), "value": 77.0},
@@ -161,13 +169,22 @@ def test_child_level_endpoints_need_their_own_permission(warehouse, client, airf
 
 def test_overview_shows_figure_status_change_caveat_and_comparator(warehouse, client, airflow_auth):
     page = client.get("/", headers={"Authorization": f"Bearer {airflow_auth('viewer')}"}).text
+    assert 'data-as-at="2025-03-31">Every figure on this page is as at <strong>2025-03-31</strong>' in page
     assert '<td class="num value">80.0%</td>' in page
     assert "8 of 10; 1 overdue" in page
     assert "status-warning" in page and ">warning<" in page        # 80 is under the warning line (85), above critical (70)
     assert "+5.0 points (better)" in page                         # 75.0% in February
-    assert "Data caveat: cin_census.s47_start_not_after_referral (3 rows)" in page
+    caveats = page.split('<ul id="caveats">')[1].split("</ul>")[0]
+    assert caveats == (
+        '<li class="caveat">3 authority figures counted far fewer cases than at the previous date (a fall beyond the allowed '
+        'band, half by default): check that every export arrived complete.</li>'
+        '<li class="caveat">1 record did not pass the data check “The recorded ICPC target date is inside the working-day '
+        'calendar”.</li>')
+    assert "denominator_not_collapsed" not in page and "C9" not in page  # no rule names, no example rows
     assert "child_ids_unique" not in page                          # passed rules and critical rules are no caveat
-    assert "England 79.5% (2025-03-31)" in page and '<svg class="sparkline"' in page
+    assert "England 79.5% (2025-03-31)" in page
+    # the sparkline spaces 31 Jan, 28 Feb and 31 Mar by their days (28, 31) inside a 4-pixel inset, with round joins
+    assert 'stroke-linejoin="round" stroke-linecap="round" points="4.0,24.0 57.2,9.0 116.0,4.0"' in page
     assert '<meta name="viewport"' in page and 'lang="en-GB"' in page
 
 
@@ -176,6 +193,10 @@ def test_indicator_page_trend_definition_and_team_filter(warehouse, client, airf
     page = client.get(f"/indicators/{ICPC}", headers=headers).text
     assert page.count('data-geography="England"') == 1                # one step line, at 78.0 then 79.5
     assert page.count('class="point"') == 3 and 'data-threshold="warning"' in page and 'data-threshold="critical"' in page
+    # x is proportional to time: 28 then 31 days over 576 pixels from x=48; ticks on the first of each month
+    assert [p.split('"')[0] for p in page.split('class="point" cx="')[1:]] == ["48.0", "321.4", "624.0"]
+    ticks = re.findall(r'class="date-tick" x1="([0-9.]+)".*?text-anchor="(\w+)" font-size="11">([^<]+)</text>', page)
+    assert ticks == [("57.8", "start", "1 Feb 2025"), ("331.1", "middle", "1 Mar 2025")]
     assert "strategy discussion that initiated the section 47 enquiry" in page and "Statutory or local compliance" in page
     assert all(name in page for name in ("Eve Morris", "Sam Patel", "Ola Reed"))
     west = client.get(f"/indicators/{ICPC}?as_at=2025-03-31&team=CP+West", headers=headers).text
@@ -197,6 +218,13 @@ def test_a_retired_definitions_figures_stay_readable_with_the_version_that_produ
     assert "<dt>Version 1</dt><dd>plans open at the as-at date or ended in the 12 months to it" in page
 
 
+def test_descriptions_are_written_for_managers():
+    """No file, parameter, column or indicator-id names and no notes about test data in what a manager reads."""
+    for definition in load_definitions():
+        words = definition.spec["description"]
+        assert not re.findall(r"\w+_\w+|\.sql|\.yml|config/|\bseed\b|\bparameter\b", words), definition.id
+
+
 def test_exceptions_csv_is_exactly_the_children_not_meeting_the_standard(warehouse, client, airflow_auth):
     headers = {"Authorization": f"Bearer {airflow_auth('op')}"}
     east = client.get(f"/indicators/{ICPC}/exceptions.csv?team=CP+East", headers=headers)
@@ -212,16 +240,51 @@ def test_exceptions_csv_is_exactly_the_children_not_meeting_the_standard(warehou
     assert "1 child." in page and "C3" in page and "C1" not in page
 
 
-def test_alert_history_reads_the_outbox_state_and_silences(warehouse, client, airflow_auth):
+def test_alerts_page_shows_what_is_breaching_then_recent_messages(warehouse, engine, client, airflow_auth):
+    with engine.begin() as conn:  # the whole authority is also past the critical line, not yet told: one row, the firing one
+        insert_rows(conn, "alert_state", [{
+            "indicator_id": ICPC, "authority": "999", "scope": "all", "status": "pending", "severity": "critical",
+            "breach_runs": 1, "clean_runs": 0, "breaching_since": DATES[2], "last_evaluated_as_at": DATES[2],
+            "last_notified_as_at": None, "channel": "#cp-performance", "thread_key": None}])
+        insert_rows(conn, "slack_outbox", [{
+            "delivery_key": "digest|999|#cp-performance|2025-03-31", "channel": "#cp-performance", "thread_key": None,
+            "text": "Performance alerts as at 2025-03-31: " + " | ".join(["Warning: ICPCs 80.0% (8 of 10)"] * 6),
+            "blocks_json": "[]", "created_at": datetime(2025, 4, 1, 5, 0), "attempts": 0, "delivered_at": None,
+            "message_ts": None, "last_error": None}])
     page = client.get("/alerts", headers={"Authorization": f"Bearer {airflow_auth('viewer')}"}).text
+    assert 'data-as-at="2025-03-31">Alerts as last evaluated, for figures as at <strong>2025-03-31</strong>.\n  1 alert is within its thresholds' in page
+    assert page.index('id="alert-states"') < page.index('id="alert-events"') < page.index('id="alert-silences"')
+    states = page.split('id="alert-states"')[1].split("</table>")[0]
+    assert ('<td>whole authority</td><td>firing</td><td class="status status-warning">warning</td><td class="date">2025-02-28</td>'
+            '<td class="date">2025-03-31</td>') in states
+    assert states.count("<td>whole authority</td>") == 1 and "<td>pending</td>" not in states
+    assert "CP West" not in states                                 # an ok state is counted, not listed
     events = page.split('id="alert-events"')[1]
     assert events.index("<td>resolved</td>") < events.index("<td>fired or repeated</td>")       # newest first
     assert f'href="/indicators/{ICPC}?as_at=2025-03-31">Initial child protection' in events
     assert "Resolved: ICPCs in CP West 75.0% (3 of 4)" in events and "waiting" in events and "2025-03-01 06:01" in events
-    states = page.split('id="alert-states"')[1].split("</table>")[0]
-    assert "<td>whole authority</td><td>firing</td><td>warning</td><td>2025-02-28</td>" in states
+    long = "Performance alerts as at 2025-03-31: " + " | ".join(["Warning: ICPCs 80.0% (8 of 10)"] * 6)
+    assert f'<td class="message"><details><summary>{long[:150]}…</summary>{long}</details></td>' in events  # long: folded
+    assert 'class="pager"' not in page                             # three messages: one page
     silences = page.split('id="alert-silences"')[1].split("</table>")[0]
     assert "<td>CP East</td>" in silences and "2025-04-30" in silences and "Conference room closures" in silences
+
+
+def test_alert_messages_are_paged_newest_first(warehouse, engine, client, airflow_auth):
+    with engine.begin() as conn:
+        insert_rows(conn, "slack_outbox", [
+            {"delivery_key": f"digest|999|#cp-performance|2025-04-{day:02d}", "channel": "#cp-performance", "thread_key": None,
+             "text": f"Message {day}", "blocks_json": "[]", "created_at": datetime(2025, 4, day, 6, 0), "attempts": 1,
+             "delivered_at": None, "message_ts": None, "last_error": None} for day in range(2, 30)])
+    headers = {"Authorization": f"Bearer {airflow_auth('viewer')}"}
+    first, second = (client.get(f"/alerts?page={n}", headers=headers).text for n in (1, 2))
+    shown = [re.findall(r'<td class="message">([^<]+)</td>', p) for p in (first, second)]
+    assert shown[0] == [f"Message {day}" for day in range(29, 4, -1)]                  # 25 newest
+    assert shown[1] == ["Message 4", "Message 3", "Message 2", "Resolved: ICPCs in CP West 75.0% (3 of 4)",
+                        "Warning: ICPCs 75.0% (6 of 8)"]
+    assert "page 1 of 2, 30 messages" in first and 'rel="next" href="/alerts?page=2">Older messages' in first
+    assert 'rel="prev" href="/alerts?page=1">Newer messages' in second and 'rel="next"' not in second
+    assert client.get("/alerts?page=0", headers=headers).status_code == 422
 
 
 def test_indicator_url_for_slack():

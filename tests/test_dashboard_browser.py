@@ -1,22 +1,26 @@
-"""The dashboard in Debian's chromium (headless, driven by Playwright) on generated data, served by uvicorn.
+"""The dashboard in Debian's chromium (headless, driven by Playwright) on generated data, served by a real
+`airflow api-server` process with the project's plugins folder, after signing in to Airflow.
 
-The app is mounted under /csc exactly as the api-server mounts the plugin, and every request goes
-through the same Airflow token check (the browser carries the `_token` cookie the Airflow UI sets).
+The api-server (SQLite metadata, Simple auth manager, one worker) runs in its own process group and is
+stopped by its id at the end. Screenshots of each page at 1280 and 800 pixels wide go to test-artifacts/.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import signal
 import socket
-import threading
+import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from playwright.sync_api import sync_playwright
 from sqlalchemy import text
 
@@ -25,7 +29,6 @@ from csc_monitor.config import load_settings
 from csc_monitor.dashboard.model import format_value
 from csc_monitor.synthetic import generate
 from csc_monitor.indicators.definitions import load_definitions
-from tests.test_dashboard_app import airflow_auth  # noqa: F401 (session fixture: Airflow's tokens)
 
 PROJECT = Path(__file__).resolve().parents[1]
 ARTIFACTS = PROJECT / "test-artifacts"
@@ -33,12 +36,14 @@ LATEST = date(2025, 3, 31)
 EARLIER = [date(2024, 4, 30), date(2024, 5, 31), date(2024, 6, 30), date(2024, 7, 31), date(2024, 8, 31), date(2024, 9, 30),
            date(2024, 10, 31), date(2024, 11, 30), date(2024, 12, 31), date(2025, 1, 31), date(2025, 2, 28)]
 ICPC = "icpc_within_15_working_days"
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+PASSWORD = "browser-test-password"
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     """Generated exports in a DuckDB file: a full run (validation included) for the latest month-end, and the
-    eleven month-ends before it computed in one set-based step; the dashboard reads the same file."""
+    eleven month-ends before it computed in one set-based step; the dashboard reads the copy the run published."""
     root = tmp_path_factory.mktemp("dashboard")
     settings = load_settings(warehouse_url=f"duckdb:///{root / 'warehouse.duckdb'}", data_dir=root / "data",
                              landing_dir=root / "landing", slack_token=None, slack_base_url=None, authority="999")
@@ -46,56 +51,76 @@ def warehouse(tmp_path_factory):
     pipeline.ingest(settings)
     pipeline.compute(settings, EARLIER, "browser-history")
     pipeline.run(settings, LATEST, "browser-latest", send=False)
-    patch = pytest.MonkeyPatch()
-    patch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
-    patch.setenv("CSC_MONITOR_AUTHORITY", "999")
-    yield pipeline.warehouse(settings)
-    patch.undo()
+    return pipeline.warehouse(settings)
 
 
-@pytest.fixture(scope="module")
-def base_url(warehouse, airflow_auth):  # noqa: F811
-    from csc_monitor.dashboard.app import create_app
-
-    root = FastAPI()
-    root.mount("/csc", create_app())
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(root, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def page(base_url, airflow_auth):  # noqa: F811
+def base_url(warehouse, tmp_path_factory):
+    """`airflow api-server` with the plugin loaded, reading the warehouse the module generated; yields its address."""
+    home, port = tmp_path_factory.mktemp("airflow-home"), _free_port()
+    (home / "dags").mkdir()
+    (home / "passwords.json").write_text(json.dumps({"manager": PASSWORD}))
+    env = {
+        **os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__API_AUTH__JWT_SECRET": "browser-test-secret",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "manager:viewer",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+        "CSC_MONITOR_WAREHOUSE_URL": str(warehouse.url.render_as_string(hide_password=False)), "CSC_MONITOR_AUTHORITY": "999",
+    }
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    log = home / "api-server.log"
+    server = subprocess.Popen([AIRFLOW, "api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"], env=env,
+                              stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    address = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # up to about 5 minutes on a busy machine: a readiness bound, not a timing assertion
+            try:
+                if httpx.get(f"{address}/csc/", timeout=5).status_code == 401:  # the plugin answers, behind the login
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, log.read_text()[-3000:]
+            time.sleep(1)
+        else:
+            raise AssertionError(f"the api-server did not serve /csc/\n{log.read_text()[-3000:]}")
+        yield address
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # the api-server's own process group: it and its worker
+        server.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def page(base_url):
+    """A browser signed in to Airflow: the token from the Simple auth manager's login, as the cookie the UI sets."""
+    token = httpx.post(f"{base_url}/auth/token", json={"username": "manager", "password": PASSWORD}).json()["access_token"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
         context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-        context.add_cookies([{"name": "_token", "value": airflow_auth("admin"), "url": base_url}])
+        context.add_cookies([{"name": "_token", "value": token, "url": base_url}])
         yield context.new_page()
         browser.close()
 
 
-def test_overview_shows_every_indicator_with_the_warehouse_figures(warehouse, base_url, page):
+def test_overview_shows_every_indicator_as_at_the_published_runs_date(warehouse, base_url, page):
     with warehouse.connect() as conn:
         figures = dict(conn.execute(text(
-            "SELECT indicator_id, value FROM indicator_result r WHERE scope_type = 'authority' AND authority = '999' "
-            "AND as_at = (SELECT MAX(as_at) FROM indicator_result m WHERE m.indicator_id = r.indicator_id)")).all())
+            "SELECT indicator_id, value FROM indicator_result WHERE scope_type = 'authority' AND authority = '999' "
+            "AND as_at = :d"), {"d": LATEST}).all())
     definitions = load_definitions()
-    assert set(figures) == {d.id for d in definitions}
+    assert ICPC in figures and len(figures) > 20  # some indicators have nothing to count in 300 children on the date
     page.goto(f"{base_url}/csc/")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard-overview.png"), full_page=True)
     assert page.locator("h1").inner_text() == "Performance indicators"
+    assert page.locator("#page-as-at").get_attribute("data-as-at") == LATEST.isoformat()
     shown = {row.get_attribute("data-indicator"): row.locator("td.value").inner_text()
              for row in page.locator("#overview tbody tr").all()}
-    assert shown == {d.id: format_value(d, figures[d.id]) for d in definitions}
+    assert shown == {d.id: format_value(d, figures.get(d.id)) for d in definitions}
     assert shown[ICPC] == f"{figures[ICPC]:.1f}%"
 
 
@@ -138,3 +163,21 @@ def test_csv_download_holds_exactly_the_exceptions_in_the_warehouse(warehouse, b
     assert sorted((r["child_id"], r["status"], r["worker"], int(r["elapsed"])) for r in rows) == expected
     assert {r["team"] for r in rows} == {team}
     assert all(int(r["late_by"]) == int(r["elapsed"]) - 15 for r in rows)
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_pages_fit_the_window_and_draw_every_chart_whole(base_url, page, width):
+    """Screenshots for a person to look at; no page scrolls sideways and no sparkline is cut by its cell or table."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 900})
+    for name, path in (("overview", "/csc/"), ("indicator", f"/csc/indicators/{ICPC}"), ("alerts", "/csc/alerts")):
+        page.goto(f"{base_url}{path}")
+        page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}-{width}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+    page.goto(f"{base_url}/csc/")
+    cut = page.evaluate("""() => [...document.querySelectorAll('svg.sparkline')].filter(svg => {
+        const box = svg.getBoundingClientRect(), cell = svg.closest('td').getBoundingClientRect(),
+              wrap = svg.closest('.table-wrap').getBoundingClientRect();
+        return box.left < cell.left || box.right > cell.right || box.right > wrap.right || box.width < 120; }).length""")
+    assert page.locator("svg.sparkline").count() > 20 and cut == 0
+    page.set_viewport_size({"width": 1280, "height": 900})

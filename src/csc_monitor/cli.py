@@ -25,6 +25,7 @@ from .safe_output import write_csv
 from .indicators.exceptions import COLUMNS as EXCEPTION_COLUMNS
 from .indicators.exceptions import exception_rows
 from .validation.runner import ValidationFailed
+from .warehouse import reader
 
 
 def _date(value: str) -> date:
@@ -112,7 +113,7 @@ def cmd_results(args) -> int:
 def cmd_exceptions(args) -> int:
     """Child-level list for the authority's own use: written to a file or stdout, never to Slack."""
     settings = load_settings(**({"authority": args.authority} if args.authority else {}))
-    with pipeline.warehouse(settings).connect() as conn:
+    with reader(settings.warehouse_url).connect() as conn:
         rows = exception_rows(conn, args.indicator, settings.authority, args.as_at, args.team)
     handle = open(args.out, "w", newline="") if args.out else sys.stdout
     write_csv(handle, EXCEPTION_COLUMNS, rows)

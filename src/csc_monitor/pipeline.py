@@ -27,7 +27,7 @@ from .validation.freshness import check_freshness
 from .validation.results import keep_figures, release_figures, restore_figures
 from .private import private_umask
 from .run_ids import authority_run_id
-from .warehouse import ensure_schema, insert_rows, make_engine
+from .warehouse import ensure_schema, insert_rows, make_engine, publish_copy
 
 
 @lru_cache(maxsize=None)
@@ -53,6 +53,8 @@ def record_run(engine: Engine, run_id: str, as_at: date, run_type: str, status: 
             "run_id": run_id, "authority": authority, "as_at": as_at, "run_type": run_type, "status": status,
             "started_at": started or datetime.now(), "finished_at": finished, "message": message,
         }])
+    if finished:
+        publish_copy(engine)  # DuckDB: readers see the warehouse as this finished run left it
 
 
 def ingest(settings: Settings) -> IngestReport:

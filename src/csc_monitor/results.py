@@ -6,17 +6,17 @@ from datetime import date
 
 from sqlalchemy import text
 
-from . import pipeline
 from .comparators import latest_comparators
 from .config import Settings
 from .indicators.definitions import load_definitions
+from .warehouse import reader
 
 VALUE_UNITS = {"percentage": "%", "mean_elapsed": " days", "rate_per_10000": "/10k"}
 
 
 def result_rows(settings: Settings, as_at: date, scope_type: str = "authority") -> list[dict]:
     """Figures for the authority (scope_type 'authority'), or every scope ('all'), with staleness and comparators."""
-    engine = pipeline.warehouse(settings)
+    engine = reader(settings.warehouse_url)
     with engine.connect() as conn:
         rows = conn.execute(
             text(

@@ -7,12 +7,16 @@ where the engines differ (bulk loading) are kept in this module.
 from __future__ import annotations
 
 import math
+import os
+import uuid
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from .workdays import calendar_rows
 from .config import project_dir
@@ -24,6 +28,67 @@ def make_engine(url: str) -> Engine:
     if url.startswith("duckdb:///"):
         Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
     return create_engine(url, future=True)
+
+
+def published_copy(url: str) -> Path | None:
+    """Where readers find a DuckDB warehouse as its last finished run left it (None on PostgreSQL).
+
+    DuckDB lets one process write a file and nobody else open it meanwhile, so the dashboard and the
+    read commands never open the warehouse itself: they open this copy, read-only.
+    """
+    if not url.startswith("duckdb:///"):
+        return None
+    path = Path(url.removeprefix("duckdb:///"))
+    return path.with_name(f"{path.stem}.published{path.suffix or '.duckdb'}")
+
+
+def publish_copy(engine: Engine) -> None:
+    """Write the DuckDB warehouse's published copy beside it and swap it in by rename (no-op on PostgreSQL).
+
+    Called by the writer when a run finishes, so a reader sees the copy before or after a run, never half of
+    one; a reader that already opened the old copy keeps reading it (the rename does not touch open files).
+    """
+    target = published_copy(engine.url.render_as_string(hide_password=False))
+    if target is None:
+        return
+    staging = target.with_name(f"{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with engine.connect() as conn:  # ATTACH, COPY and DETACH each need their own transaction in DuckDB
+            source = conn.exec_driver_sql("SELECT current_database()").scalar_one()
+            conn.commit()
+            conn.exec_driver_sql(f"ATTACH '{staging}' AS csc_published_copy")
+            conn.commit()
+            try:
+                conn.exec_driver_sql(f'COPY FROM DATABASE "{source}" TO csc_published_copy')
+                conn.commit()
+            finally:
+                conn.rollback()
+                conn.exec_driver_sql("DETACH csc_published_copy")
+                conn.commit()
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+@lru_cache(maxsize=None)
+def _reading_engine(url: str, read_only_file: bool) -> Engine:
+    if url.startswith("duckdb"):  # opened per read and closed after it: a file is held only while a page is read
+        return create_engine(url, poolclass=NullPool, connect_args={"read_only": True} if read_only_file else {})
+    # one snapshot per connection block, so a page is consistent even while a run commits; readers never lock writers
+    return create_engine(url, pool_pre_ping=True, isolation_level="REPEATABLE READ",
+                         execution_options={"postgresql_readonly": True})
+
+
+def reader(url: str) -> Engine:
+    """The engine for pages and read commands: never blocks a run, and sees only what a finished run left.
+
+    DuckDB: the published copy, read-only; before any run has finished there is no copy and the warehouse
+    file itself is read (as a writer would open it). PostgreSQL: read-only, repeatable-read transactions.
+    """
+    copy = published_copy(url)
+    if copy is not None and copy.exists():
+        return _reading_engine(f"duckdb:///{copy}", True)
+    return _reading_engine(url, False)
 
 
 def read_sql_file(relative: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from .. import pipeline
 from ..config import load_settings
-from ..warehouse import insert_rows
+from ..warehouse import insert_rows, publish_copy, reader
 from .config import ALL
 from .lifecycle import evaluate_all
 
@@ -22,7 +22,7 @@ def _date(value: str) -> date:
 def cmd_list(args) -> int:
     """Alerts not ok (pending or firing) and silences still in force on the as-at date (default: today)."""
     settings = load_settings()
-    with pipeline.warehouse(settings).connect() as conn:
+    with reader(settings.warehouse_url).connect() as conn:
         states = conn.execute(text(
             "SELECT indicator_id, scope, severity, status, breaching_since, last_notified_as_at, channel FROM alert_state "
             "WHERE authority = :a AND status <> 'ok'"), {"a": settings.authority}).all()
@@ -46,6 +46,7 @@ def cmd_silence(args) -> int:
             "silence_id": uuid.uuid4().hex, "authority": settings.authority, "indicator_id": args.indicator, "team": args.team,
             "until_date": args.until, "created_by": args.who, "reason": args.why, "created_at": datetime.now(),
         }])
+    publish_copy(pipeline.warehouse(settings))  # the dashboard shows the silence at once
     print(f"silenced {args.indicator} ({args.team or 'all scopes'}) until {args.until.isoformat()} inclusive")
     return 0
 

@@ -9,20 +9,19 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..config import load_settings
 from ..indicators.definitions import Definition, load_definitions
 from ..indicators.exceptions import exception_rows
 from ..safe_output import write_csv
+from ..warehouse import reader
 from . import model, queries
 from .auth import Grants, children_user, dashboard_user
 from .charts import sparkline, trend_chart
@@ -36,18 +35,14 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+MESSAGES_PER_PAGE = 25
 EXCEPTION_COLUMNS = ("child_id", "status", "team", "worker", "start_date", "end_date", "elapsed", "late_by")
 
 
-@lru_cache(maxsize=None)
-def _engine(url: str) -> Engine:
-    """Read-only use; a DuckDB file is opened per request so the nightly pipeline can still write to it."""
-    return create_engine(url, poolclass=NullPool) if url.startswith("duckdb") else create_engine(url, pool_pre_ping=True)
-
-
 def _context() -> tuple[Engine, str]:
+    """The warehouse as the last finished run left it (see warehouse.reader): a page never waits for or blocks a run."""
     settings = load_settings()
-    return _engine(settings.warehouse_url), settings.authority
+    return reader(settings.warehouse_url), settings.authority
 
 
 def _definition(indicator_id: str) -> Definition:
@@ -71,7 +66,7 @@ def _public_url(request: Request) -> str:
 
 
 def _as_at(conn, authority: str, definition: Definition, as_at: date | None) -> date:
-    chosen = as_at or queries.latest_as_at(conn, authority, definition.id)
+    chosen = as_at or queries.published_as_at(conn, authority)
     if chosen is None:
         raise HTTPException(404, f"No figures yet for {definition.id}")
     return chosen
@@ -108,8 +103,10 @@ def create_app() -> FastAPI:
     def overview(request: Request, grants: Grants = Depends(dashboard_user)):
         engine, authority = _context()
         with engine.connect() as conn:
-            summaries = [model.summarise(conn, d, authority) for d in load_definitions()]
-        return _page(request, "overview.html", summaries=summaries)
+            as_at = queries.published_as_at(conn, authority)
+            summaries = [model.summarise(conn, d, authority, as_at) for d in load_definitions()] if as_at else []
+        caveats = list(dict.fromkeys(c for s in summaries for c in s.caveats))  # the run's caveats, once per page
+        return _page(request, "overview.html", as_at=as_at, summaries=summaries, caveats=caveats)
 
     @app.get("/indicators/{indicator_id}", response_class=HTMLResponse)
     def indicator(request: Request, indicator_id: str, as_at: date | None = None, team: str | None = None,
@@ -133,7 +130,7 @@ def create_app() -> FastAPI:
         thresholds = {k: v for k, v in summary.thresholds.items() if k in ("warning", "critical") and v is not None}
         chart = trend_chart(
             f"{definition.title}: {team or 'whole authority'}, last {len(summary.history)} figures to {chosen.isoformat()}",
-            [(p["as_at"], p["value"]) for p in summary.history], thresholds,
+            summary.trend_points, thresholds,
             {g: [(p["period_end"], p["value"]) for p in s] for g, s in series.items()},
             model.aggregate_of(definition) == "percentage",
         )
@@ -160,15 +157,17 @@ def create_app() -> FastAPI:
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/alerts", response_class=HTMLResponse)
-    def alerts(request: Request, grants: Grants = Depends(dashboard_user)):
+    def alerts(request: Request, page: int = Query(1, ge=1), grants: Grants = Depends(dashboard_user)):
         engine, authority = _context()
         definitions = load_definitions()
         with engine.connect() as conn:
-            events = [e for e in model.alert_history(conn, definitions) if authority in e["delivery_key"].split("|")
-                      and (grants.teams is None or grants.teams & set(e["delivery_key"].split("|")))]
+            evaluated, ok = queries.alerts_evaluated(conn, authority)
             states = grants.visible(queries.alert_states(conn, authority), authority_wide=("all",))
-            silences = grants.visible(queries.silences(conn, authority), "team", authority_wide=(None,))
-        return _page(request, "alerts.html", events=events, states=states, silences=silences,
+            silences = grants.visible(queries.silences(conn, authority, evaluated), "team", authority_wide=(None,)) if evaluated else []
+            events, total = model.alert_history(conn, definitions, authority, grants.teams, MESSAGES_PER_PAGE,
+                                                (page - 1) * MESSAGES_PER_PAGE)
+        return _page(request, "alerts.html", evaluated=evaluated, ok=ok, states=states, silences=silences, events=events,
+                     page=page, pages=max(1, -(-total // MESSAGES_PER_PAGE)), total=total,
                      titles={d.id: d.title for d in definitions})
 
     return app

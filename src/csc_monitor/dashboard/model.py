@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -9,6 +10,7 @@ from sqlalchemy import Connection
 
 from ..alerts.config import ALL, alert_config
 from ..alerts.rules import judge
+from ..config import project_dir
 from ..indicators.definitions import Definition
 from . import queries
 
@@ -71,10 +73,34 @@ def latest_comparators(conn: Connection, definition: Definition, as_at: date) ->
             for geography, series in queries.comparators(conn, definition.id, as_at).items() if series]
 
 
+def _rule_meta() -> dict[tuple[str, str], dict]:
+    """Each expectation's meta (description, and `caveat` wording where one is written) by (suite, rule)."""
+    found = {}
+    for path in sorted((project_dir() / "expectations").glob("*.json")):
+        suite = json.loads(path.read_text())
+        found.update({(suite["name"], e["meta"]["rule"]): e["meta"] for e in suite["expectations"]})
+    return found
+
+
+def caveat_texts(warnings: list[dict]) -> list[str]:
+    """Failed warning rules in words a manager reads: the rule's `caveat` wording with its count, else the count and
+    the rule's description; a check stored outside the suites (the ICPC start-event check) carries its own sentence."""
+    rules, texts = _rule_meta(), []
+    for warning in warnings:
+        n, meta = warning["failing_rows"], rules.get((warning["suite"], warning["rule"]))
+        if meta and meta.get("caveat"):
+            texts.append(meta["caveat"].format(n=n, s="" if n == 1 else "s"))
+        elif meta:
+            texts.append(f"{n} record{'' if n == 1 else 's'} did not pass the data check “{meta['description'].rstrip('.')}”.")
+        else:
+            texts.append(warning["examples"] or f"{n} record{'' if n == 1 else 's'} did not pass a data check.")
+    return texts
+
+
 @dataclass
 class IndicatorSummary:
     definition: Definition
-    as_at: date | None
+    as_at: date
     figure: dict | None
     previous: dict | None
     history: list[dict]
@@ -82,30 +108,33 @@ class IndicatorSummary:
     change: str
     comparators: list[dict] = field(default_factory=list)
     thresholds: dict = field(default_factory=dict)
-    caveats: list[dict] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)  # the run's data caveats, in words
+
+    @property
+    def trend_points(self) -> list[tuple[date, float | None]]:
+        return [(p["as_at"], p["value"]) for p in self.history]
 
     @property
     def value_text(self) -> str:
         return format_value(self.definition, self.figure["value"] if self.figure else None)
 
 
-def summarise(conn: Connection, definition: Definition, authority: str, as_at: date | None = None,
+def summarise(conn: Connection, definition: Definition, authority: str, as_at: date,
               team: str | None = None) -> IndicatorSummary:
-    """One indicator's figure on a date (default: the latest), with its trend, status, comparators and caveats."""
-    as_at = as_at or queries.latest_as_at(conn, authority, definition.id)
+    """One indicator's figure on a date, with its trend, status, comparators and caveats."""
     scope_type, scope = ("team", team) if team else ("authority", "all")
-    history = queries.history(conn, authority, definition.id, scope_type, scope, as_at) if as_at else []
+    history = queries.history(conn, authority, definition.id, scope_type, scope, as_at)
     figure = history[-1] if history and history[-1]["as_at"] == as_at else None
     previous = (history[-2] if len(history) > 1 else None) if figure else None
     previous_value = previous["value"] if previous else None
-    comparators = latest_comparators(conn, definition, as_at) if as_at else []
+    comparators = latest_comparators(conn, definition, as_at)
     thresholds = alert_config(authority, "").thresholds(definition, team or ALL)
     return IndicatorSummary(
         definition=definition, as_at=as_at, figure=figure, previous=previous, history=history,
         status=threshold_status(thresholds, definition, figure, previous_value, comparators) if figure else "no figure",
         change=change_text(definition, figure["value"] if figure else None, previous_value),
         comparators=comparators, thresholds=thresholds,
-        caveats=queries.validation_warnings(conn, figure["run_id"]) if figure else [],
+        caveats=caveat_texts(queries.validation_warnings(conn, figure["run_id"])) if figure else [],
     )
 
 
@@ -117,11 +146,15 @@ def _iso_date(text_: str) -> bool:
     return True
 
 
-def alert_history(conn: Connection, definitions: list[Definition]) -> list[dict]:
-    """Outbox messages read as events: what kind, which indicator and as-at date their delivery key names."""
+def alert_history(conn: Connection, definitions: list[Definition], authority: str, teams: frozenset[str] | None,
+                  limit: int, offset: int = 0) -> tuple[list[dict], int]:
+    """One page of the authority's outbox messages (only those naming one of `teams`, when the user is limited to
+    teams) read as events (what kind, which indicator and as-at date their delivery key names), newest first, and
+    how many such messages there are in all."""
     titles = {d.id: d.title for d in definitions}
+    messages, total = queries.alert_messages(conn, authority, teams, limit, offset)
     events = []
-    for message in queries.alert_messages(conn):
+    for message in messages:
         parts = message["delivery_key"].split("|")
         indicator_id = next((p for p in parts if p in titles), None)
         kind = parts[-1] if parts[-1] in ALERT_KINDS else parts[0]
@@ -129,4 +162,4 @@ def alert_history(conn: Connection, definitions: list[Definition]) -> list[dict]
             **message, "indicator_id": indicator_id, "title": titles.get(indicator_id, ""),
             "as_at": next((p for p in reversed(parts) if _iso_date(p)), None), "event": ALERT_KINDS.get(kind, kind),
         })
-    return events
+    return events, total

@@ -13,10 +13,15 @@ from sqlalchemy import Connection, inspect, text
 HISTORY_POINTS = 12
 
 
-def latest_as_at(conn: Connection, authority: str, indicator_id: str) -> date | None:
-    return conn.execute(text(
-        "SELECT MAX(as_at) FROM indicator_result WHERE authority = :a AND indicator_id = :i"
-    ), {"a": authority, "i": indicator_id}).scalar()
+def published_as_at(conn: Connection, authority: str) -> date | None:
+    """The as-at date of the latest run that published figures: the date every page shows unless asked for another.
+
+    Before any run is recorded (figures loaded by hand), the latest figure's date.
+    """
+    published = conn.execute(text(
+        "SELECT MAX(as_at) FROM pipeline_run WHERE authority = :a AND status = 'published'"), {"a": authority}).scalar()
+    return published or conn.execute(text(
+        "SELECT MAX(as_at) FROM indicator_result WHERE authority = :a"), {"a": authority}).scalar()
 
 
 def history(conn: Connection, authority: str, indicator_id: str, scope_type: str = "authority", scope: str = "all",
@@ -50,7 +55,7 @@ def workers_in_team(conn: Connection, authority: str, indicator_id: str, as_at: 
 def validation_warnings(conn: Connection, run_id: str) -> list[dict]:
     """Non-critical rules that failed in a run: the caveat shown beside its figures."""
     rows = conn.execute(text(
-        "SELECT suite, rule, severity, failing_rows FROM validation_result "
+        "SELECT suite, rule, severity, failing_rows, examples FROM validation_result "
         "WHERE run_id = :r AND NOT success AND severity <> 'critical' ORDER BY suite, rule"
     ), {"r": run_id}).mappings().all()
     return [dict(r) for r in rows]
@@ -71,28 +76,53 @@ def comparators(conn: Connection, indicator_id: str, up_to: date | None = None) 
 
 
 def alert_states(conn: Connection, authority: str) -> list[dict]:
+    """Alerts not ok, one per indicator and scope (a scope breaching both lines shows its critical alert): firing
+    before pending, critical before warning, then by indicator, the whole authority before its teams."""
     rows = conn.execute(text(
         "SELECT indicator_id, scope, status, severity, breaching_since, last_evaluated_as_at, last_notified_as_at, channel "
-        "FROM alert_state WHERE authority = :a ORDER BY indicator_id, scope"
+        "FROM alert_state WHERE authority = :a AND status <> 'ok' "
+        "ORDER BY CASE status WHEN 'firing' THEN 0 ELSE 1 END, CASE severity WHEN 'critical' THEN 0 ELSE 1 END, "
+        "indicator_id, CASE scope WHEN 'all' THEN 0 ELSE 1 END, scope"
     ), {"a": authority}).mappings().all()
-    return [dict(r) for r in rows]
+    first = {}
+    for row in rows:
+        first.setdefault((row["indicator_id"], row["scope"]), dict(row))
+    return list(first.values())
 
 
-def silences(conn: Connection, authority: str) -> list[dict]:
-    """Silences set from the CLI, newest first; [] until the alert_silence table exists."""
+def alerts_evaluated(conn: Connection, authority: str) -> tuple[date | None, int]:
+    """The latest as-at date alerts were evaluated for, and how many alert states are ok (within their thresholds)."""
+    row = conn.execute(text(
+        "SELECT MAX(last_evaluated_as_at), SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END) FROM alert_state WHERE authority = :a"
+    ), {"a": authority}).one()
+    return row[0], int(row[1] or 0)
+
+
+def silences(conn: Connection, authority: str, in_force_on: date) -> list[dict]:
+    """Silences in force on the date (ending on it or later), newest first; [] until the alert_silence table exists."""
     if not inspect(conn).has_table("alert_silence"):
         return []
     rows = conn.execute(text(
         "SELECT indicator_id, team, until_date, created_by, reason, created_at FROM alert_silence "
-        "WHERE authority = :a ORDER BY created_at DESC"
-    ), {"a": authority}).mappings().all()
+        "WHERE authority = :a AND until_date >= :d ORDER BY created_at DESC"
+    ), {"a": authority, "d": in_force_on}).mappings().all()
     return [dict(r) for r in rows]
 
 
-def alert_messages(conn: Connection, limit: int = 200) -> list[dict]:
-    """The newest messages queued for Slack, newest first (their texts carry counts only)."""
+def alert_messages(conn: Connection, authority: str, teams: frozenset[str] | None, limit: int,
+                   offset: int = 0) -> tuple[list[dict], int]:
+    """One page of the messages queued for Slack about one authority (a part of their delivery key), and for a user
+    limited to teams only those whose key names one of them; newest first (texts carry counts only), and how many."""
+    def part(value: str) -> str:  # a whole part of the key; a team's own % or _ matched literally
+        return "%|" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "|%"
+
+    params: dict = {"a": part(authority), "n": limit, "o": offset}
+    where = "'|' || delivery_key || '|' LIKE :a ESCAPE '\\'"
+    if teams is not None:
+        params |= {f"t{i}": part(team) for i, team in enumerate(sorted(teams))}
+        where += " AND (" + (" OR ".join(f"'|' || delivery_key || '|' LIKE :t{i} ESCAPE '\\'" for i in range(len(teams))) or "FALSE") + ")"
     rows = conn.execute(text(
         "SELECT delivery_key, channel, thread_key, text, created_at, delivered_at, last_error FROM slack_outbox "
-        "ORDER BY created_at DESC, delivery_key LIMIT :n"
-    ), {"n": limit}).mappings().all()
-    return [dict(r) for r in rows]
+        f"WHERE {where} ORDER BY created_at DESC, delivery_key LIMIT :n OFFSET :o"), params).mappings().all()
+    total = conn.execute(text(f"SELECT COUNT(*) FROM slack_outbox WHERE {where}"), params).scalar_one()
+    return [dict(r) for r in rows], total
