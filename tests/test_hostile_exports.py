@@ -7,6 +7,7 @@ import os
 import zipfile
 
 import pytest
+from sqlalchemy import text
 
 from csc_monitor.ingest import landing
 from csc_monitor.ingest.landing import ingest_landing
@@ -122,3 +123,22 @@ def test_a_workbook_unpacking_past_the_total_limit_is_refused_from_its_table_of_
     errors = _ingest_after(settings, engine, _zip_bomb)
     assert errors == ["a_annex_a_999_2025-03-31.xlsx: whole file: unpacks to 400.0 MB from 1.7 MB: over the 100 MB limit "
                       "(CSC_MONITOR_MAX_UNZIPPED_MB)"]
+
+
+def test_a_failure_while_loading_one_file_rejects_only_that_file_and_loads_nothing_of_it(settings, engine, monkeypatch):
+    real = landing.load_export
+
+    def fail_for_episodes(conn, parsed, *args):
+        if parsed.kind == "visits":
+            return real(conn, parsed, *args)
+        real(conn, parsed, *args)
+        raise KeyError(SECRET)  # after its rows were written: the transaction must take them back
+
+    monkeypatch.setattr(landing, "load_export", fail_for_episodes)
+    errors = _ingest_after(settings, engine, lambda d: _write(
+        d / "a_episodes_2025.csv", "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+                                   "A1,01/06/2024,S,C2,N1,U1,PR1,,,,,,\n"))
+    assert errors == ["a_episodes_2025.csv: whole file: could not be loaded (KeyError); nothing from it was loaded"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM care_episode")).scalar_one() == 0
+        assert conn.execute(text("SELECT file_name FROM load_file")).scalars().all() == [GOOD]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ..config import Settings
 from ..private import private_dir, private_file, private_umask
@@ -129,6 +129,9 @@ def _move(path: Path, folder: Path, name: str) -> Path:
     return private_file(target)
 
 
+HASH_BLOCK = 1 << 20
+
+
 def _content_hash(path: Path) -> str:
     """A file's SHA-256, read in blocks; for an export folder (Annex A CSVs), over its files' names and contents."""
     if path.is_file():
@@ -136,7 +139,10 @@ def _content_hash(path: Path) -> str:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     digest = hashlib.sha256()
     for part in sorted(p for p in path.iterdir() if p.is_file()):
-        digest.update(part.name.encode() + b"\0" + bytes.fromhex(_content_hash(part)))
+        digest.update(part.name.encode() + b"\0")
+        with part.open("rb") as handle:
+            while block := handle.read(HASH_BLOCK):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -214,8 +220,11 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
             _reject(report, settings, path, error)
             forget_marker(path)
             continue
-        except (IntegrityError, DataError) as error:  # the file's values broke a warehouse rule: that file is rejected
-            _reject(report, settings, path, ExportError(path.name, "whole file", f"the warehouse refused its rows ({type(error.orig).__name__})"))
+        except (OperationalError, InterfaceError):
+            raise  # the warehouse is unreachable, not the file at fault: it stays in the landing folder for the next run
+        except Exception as error:  # noqa: BLE001 - the file's rows broke a warehouse rule or the loader: only that file is rejected
+            cause = type(getattr(error, "orig", None) or error).__name__
+            _reject(report, settings, path, ExportError(path.name, "whole file", f"could not be loaded ({cause}); nothing from it was loaded"))
             forget_marker(path)
             continue
         _move(path, settings.archive_dir, archived_name)
