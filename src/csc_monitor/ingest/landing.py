@@ -101,11 +101,7 @@ def load_export(conn: Connection, parsed: ParsedExport, scope: Scope, sha256: st
         record_load(conn, parsed, scope, sha256, file_name, archived_as, None, replaced_by=newer[0])
         return f"older than {newer[1]}, already loaded for {scope.key}: nothing changed"
     parsed = keep_recorded_allocations(conn, parsed)
-    change = Change()
-    for table, frame in parsed.tables.items():
-        counted = load_table(conn, table, frame, parsed.authority, scope, sha256)
-        change.added, change.removed, change.changed = (change.added + counted.added, change.removed + counted.removed,
-                                                        change.changed + counted.changed)
+    change = sum((load_table(conn, table, frame, parsed.authority, scope, sha256) for table, frame in parsed.tables.items()), Change())
     replaced = record_load(conn, parsed, scope, sha256, file_name, archived_as, change)
     settle_snapshot_allocations(conn)
     return f"{scope.key}: {change}" + (f" (replaces {', '.join(replaced)})" if replaced else "")
@@ -120,13 +116,15 @@ def _refresh_statistics(engine: Engine, tables: set[str]) -> None:
 
 
 def _move(path: Path, folder: Path, name: str) -> Path:
-    """Archive or reject an entry by renaming it (never copying: a link or a device is moved as itself, not read)."""
+    """Archive or reject an entry; a link, device or pipe only by renaming it (it is moved as itself, never read)."""
     private_dir(folder)
     target = folder / name
-    if path.is_dir() and not path.is_symlink() and target.exists():
+    if path.is_symlink() or not (path.is_file() or path.is_dir()):
+        os.replace(path, target)
+        return target
+    if path.is_dir() and target.exists():
         shutil.rmtree(target)
-    os.replace(path, target)
-    return private_file(target)
+    return private_file(Path(shutil.move(str(path), target)))
 
 
 HASH_BLOCK = 1 << 20
