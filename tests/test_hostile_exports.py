@@ -148,3 +148,21 @@ def test_a_failure_while_loading_one_file_rejects_only_that_file_and_loads_nothi
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM care_episode")).scalar_one() == 0
         assert conn.execute(text("SELECT file_name FROM load_file")).scalars().all() == [GOOD]
+
+
+def test_an_annex_a_folder_holding_anything_but_files_is_refused(settings, engine):
+    make = lambda d: (d / "annex_a_999_2025-03-31" / "nested").mkdir(parents=True)  # noqa: E731
+    assert _ingest_after(settings, engine, make) == ["annex_a_999_2025-03-31: whole file: holds nested, which is not a regular file"]
+
+
+def test_a_file_the_operating_system_will_not_let_us_read_is_refused(settings, engine, monkeypatch):
+    real = landing._content_hash
+
+    def denied(path):
+        if path.name == "a_visits.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(landing, "_content_hash", denied)
+    errors = _ingest_after(settings, engine, lambda d: _write(d / "a_visits.csv", GOOD_VISITS))
+    assert errors == ["a_visits.csv: whole file: cannot be read (PermissionError)"]

@@ -151,7 +151,7 @@ def refusal(path: Path) -> str | None:
     if stat.S_ISLNK(mode):
         return "a symbolic link: only files copied into the landing folder are read, never what a link points to"
     if stat.S_ISDIR(mode):
-        odd = sorted(entry.name for entry in path.iterdir() if not (entry.lstat().st_mode & stat.S_IFMT(0xFFFF) == stat.S_IFREG))
+        odd = sorted(entry.name for entry in path.iterdir() if not stat.S_ISREG(entry.lstat().st_mode))
         return f"holds {odd[0][:80]}, which is not a regular file" if odd else None
     if not stat.S_ISREG(mode):
         return "not a regular file (a device, pipe or socket)"
@@ -166,6 +166,7 @@ def _reject(report: IngestReport, settings: Settings, path: Path, error: ExportE
         private_file(reason)
     except OSError:
         pass  # on another file system a device or link cannot be moved without reading it: it stays, and is reported again
+    forget_marker(path)
     report.rejected.append(error)
 
 
@@ -195,12 +196,14 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
     for path in complete:
         if path.is_dir() and not path.is_symlink() and not is_annex_a_folder(path):
             continue  # a folder that is not an Annex A export is not ours
-        reason = refusal(path)
+        try:
+            reason = refusal(path)
+            sha256 = None if reason else _content_hash(path)
+        except OSError as error:
+            reason = f"cannot be read ({type(error).__name__})"
         if reason:
             _reject(report, settings, path, ExportError(path.name, "whole file", reason))
-            forget_marker(path)
             continue
-        sha256 = _content_hash(path)
         with engine.connect() as conn:
             known = conn.execute(text("SELECT 1 FROM load_file WHERE sha256 = :s"), {"s": sha256}).first()
         if known:
@@ -216,14 +219,12 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
                                                         str(settings.archive_dir / archived_name))
         except ExportError as error:
             _reject(report, settings, path, error)
-            forget_marker(path)
             continue
         except (OperationalError, InterfaceError):
             raise  # the warehouse is unreachable, not the file at fault: it stays in the landing folder for the next run
         except Exception as error:  # noqa: BLE001 - the file's rows broke a warehouse rule or the loader: only that file is rejected
             cause = type(getattr(error, "orig", None) or error).__name__
             _reject(report, settings, path, ExportError(path.name, "whole file", f"could not be loaded ({cause}); nothing from it was loaded"))
-            forget_marker(path)
             continue
         _move(path, settings.archive_dir, archived_name)
         forget_marker(path)
