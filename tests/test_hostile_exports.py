@@ -4,9 +4,11 @@ good file landed after it still loads."""
 from __future__ import annotations
 
 import os
+import resource
 import zipfile
 
 import pytest
+from sqlalchemy import text
 
 from csc_monitor.ingest import landing
 from csc_monitor.ingest.landing import ingest_landing
@@ -91,7 +93,12 @@ def _write(path, content: str):
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_a_hostile_file_is_refused_by_name_and_the_good_one_after_it_loads(settings, engine, kind):
     make, message = HOSTILE[kind]
-    assert _ingest_after(settings, engine, make) == [message]
+    _land(settings, make)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    report = ingest_landing(engine, settings)
+    # refused from its size or table of contents: the 300 MB file is never read into memory, the 400 MB never unpacked
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 100 * 1024
+    assert report.loaded == [GOOD] and [str(error) for error in report.rejected] == [message]
     reason = (settings.data_dir / "rejected" / f"{message.split(':')[0]}.error.txt").read_text()
     assert reason == message + "\n" and "secret" not in reason
 
@@ -122,3 +129,40 @@ def test_a_workbook_unpacking_past_the_total_limit_is_refused_from_its_table_of_
     errors = _ingest_after(settings, engine, _zip_bomb)
     assert errors == ["a_annex_a_999_2025-03-31.xlsx: whole file: unpacks to 400.0 MB from 1.7 MB: over the 100 MB limit "
                       "(CSC_MONITOR_MAX_UNZIPPED_MB)"]
+
+
+def test_a_failure_while_loading_one_file_rejects_only_that_file_and_loads_nothing_of_it(settings, engine, monkeypatch):
+    real = landing.load_export
+
+    def fail_for_episodes(conn, parsed, *args):
+        if parsed.kind == "visits":
+            return real(conn, parsed, *args)
+        real(conn, parsed, *args)
+        raise KeyError(SECRET)  # after its rows were written: the transaction must take them back
+
+    monkeypatch.setattr(landing, "load_export", fail_for_episodes)
+    errors = _ingest_after(settings, engine, lambda d: _write(
+        d / "a_episodes_2025.csv", "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+                                   "A1,01/06/2024,S,C2,N1,U1,PR1,,,,,,\n"))
+    assert errors == ["a_episodes_2025.csv: whole file: could not be loaded (KeyError); nothing from it was loaded"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM care_episode")).scalar_one() == 0
+        assert conn.execute(text("SELECT file_name FROM load_file")).scalars().all() == [GOOD]
+
+
+def test_an_annex_a_folder_holding_anything_but_files_is_refused(settings, engine):
+    make = lambda d: (d / "annex_a_999_2025-03-31" / "nested").mkdir(parents=True)  # noqa: E731
+    assert _ingest_after(settings, engine, make) == ["annex_a_999_2025-03-31: whole file: holds nested, which is not a regular file"]
+
+
+def test_a_file_the_operating_system_will_not_let_us_read_is_refused(settings, engine, monkeypatch):
+    real = landing._content_hash
+
+    def denied(path):
+        if path.name == "a_visits.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(landing, "_content_hash", denied)
+    errors = _ingest_after(settings, engine, lambda d: _write(d / "a_visits.csv", GOOD_VISITS))
+    assert errors == ["a_visits.csv: whole file: cannot be read (PermissionError)"]

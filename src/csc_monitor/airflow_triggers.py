@@ -10,7 +10,7 @@ not a temporary name, not open for writing).
 from __future__ import annotations
 
 import asyncio
-import os
+import shutil
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -18,7 +18,7 @@ from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
 from .export_kinds import matches
 from .ingest.arrival import arrivals, forget_marker
-from .private import private_dir
+from .private import private_dir, private_file
 
 
 def _matches(kind: str, path: Path) -> bool:
@@ -30,16 +30,16 @@ def _matches(kind: str, path: Path) -> bool:
 
 
 def claim_next(kind: str, landing_dir: Path, claimed_dir: Path, settle_seconds: float) -> Path | None:
-    """Move the oldest complete regular file of this kind into claimed/ (by rename: never a copy); returns its new path.
-    Links, devices and folders are left for the ingest task, which rejects or reads them."""
+    """Move the oldest complete regular file of this kind into claimed/; returns its new path. Links, devices and
+    folders are left for the ingest task, which rejects or reads them."""
     candidates = sorted((p for p in arrivals(landing_dir, settle_seconds) if p.is_file() and not p.is_symlink()),
                         key=lambda p: (p.stat().st_mtime, p.name))
     for path in candidates:
         if _matches(kind, path):
             private_dir(claimed_dir)
-            os.replace(path, claimed_dir / path.name)
+            claimed = Path(shutil.move(str(path), claimed_dir / path.name))
             forget_marker(path)
-            return claimed_dir / path.name
+            return private_file(claimed)
     return None
 
 

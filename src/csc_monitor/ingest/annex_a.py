@@ -298,7 +298,7 @@ def _records(sheet: Sheet, number: int, header_row: int, columns: dict[int, Fiel
                 values[field.name] = _convert(field, raw)
             except _Unmapped as problem:
                 values[field.name] = None
-                warnings.append(f"{_cell(sheet, position, offset, header[position])}: '{raw}' {problem}")
+                warnings.append(f"{_cell(sheet, position, offset, header[position])}: '{str(raw)[:80]}' {problem}")  # at most 80 characters of a value
         missing = [f.headers[0] for f in LISTS[number].required if values.get(f.name) is None]
         if missing:
             warnings.append(f"sheet {sheet.name}, row {offset}: no {' / '.join(missing)}: row not loaded")

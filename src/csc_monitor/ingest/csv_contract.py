@@ -90,7 +90,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def _fail(path: Path, frame: pd.DataFrame, bad: pd.Series, column: Column, rule: str) -> None:
     position = int(bad.to_numpy().nonzero()[0][0])
-    value = frame[column.name].iloc[position]
+    value = str(frame[column.name].iloc[position])[:80]  # a reason quotes at most 80 characters of a value
     raise ExportError(path.name, f"row {position + 2}, column {column.name}", rule.format(value=value))
 
 

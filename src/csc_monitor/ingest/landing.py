@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ..config import Settings
 from ..private import private_dir, private_file, private_umask
@@ -111,11 +111,7 @@ def load_export(conn: Connection, parsed: ParsedExport, scope: Scope, sha256: st
         record_load(conn, parsed, scope, sha256, file_name, archived_as, None, replaced_by=newer[0])
         return f"older than {newer[1]}, already loaded for {scope.key}: nothing changed"
     parsed = keep_recorded_allocations(conn, resolve_repeats(parsed, NATURAL_KEYS))
-    change = Change()
-    for table, frame in parsed.tables.items():
-        counted = load_table(conn, table, frame, parsed.authority, scope, sha256)
-        change.added, change.removed, change.changed = (change.added + counted.added, change.removed + counted.removed,
-                                                        change.changed + counted.changed)
+    change = sum((load_table(conn, table, frame, parsed.authority, scope, sha256) for table, frame in parsed.tables.items()), Change())
     replaced = record_load(conn, parsed, scope, sha256, file_name, archived_as, change)
     insert_rows(conn, "quarantine", [{
         "run_id": f"ingest__{sha256[:12]}", "authority": parsed.authority, "table_name": record["table"], "rule": record["rule"],
@@ -135,13 +131,18 @@ def _refresh_statistics(engine: Engine, tables: set[str]) -> None:
 
 
 def _move(path: Path, folder: Path, name: str) -> Path:
-    """Archive or reject an entry by renaming it (never copying: a link or a device is moved as itself, not read)."""
+    """Archive or reject an entry; a link, device or pipe only by renaming it (it is moved as itself, never read)."""
     private_dir(folder)
     target = folder / name
-    if path.is_dir() and not path.is_symlink() and target.exists():
+    if path.is_symlink() or not (path.is_file() or path.is_dir()):
+        os.replace(path, target)
+        return target
+    if path.is_dir() and target.exists():
         shutil.rmtree(target)
-    os.replace(path, target)
-    return private_file(target)
+    return private_file(Path(shutil.move(str(path), target)))
+
+
+HASH_BLOCK = 1 << 20
 
 
 def _content_hash(path: Path) -> str:
@@ -151,7 +152,10 @@ def _content_hash(path: Path) -> str:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     digest = hashlib.sha256()
     for part in sorted(p for p in path.iterdir() if p.is_file()):
-        digest.update(part.name.encode() + b"\0" + bytes.fromhex(_content_hash(part)))
+        digest.update(part.name.encode() + b"\0")
+        with part.open("rb") as handle:
+            while block := handle.read(HASH_BLOCK):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -162,7 +166,7 @@ def refusal(path: Path) -> str | None:
     if stat.S_ISLNK(mode):
         return "a symbolic link: only files copied into the landing folder are read, never what a link points to"
     if stat.S_ISDIR(mode):
-        odd = sorted(entry.name for entry in path.iterdir() if not (entry.lstat().st_mode & stat.S_IFMT(0xFFFF) == stat.S_IFREG))
+        odd = sorted(entry.name for entry in path.iterdir() if not stat.S_ISREG(entry.lstat().st_mode))
         return f"holds {odd[0][:80]}, which is not a regular file" if odd else None
     if not stat.S_ISREG(mode):
         return "not a regular file (a device, pipe or socket)"
@@ -177,6 +181,7 @@ def _reject(report: IngestReport, settings: Settings, path: Path, error: ExportE
         private_file(reason)
     except OSError:
         pass  # on another file system a device or link cannot be moved without reading it: it stays, and is reported again
+    forget_marker(path)
     report.rejected.append(error)
 
 
@@ -204,12 +209,14 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
     complete = arrivals(settings.landing_dir, settings.settle_seconds)
     report.waiting = [p.name for p in landing_entries(settings.landing_dir) if p not in complete]
     for path in complete:
-        reason = refusal(path)
+        try:
+            reason = refusal(path)
+            sha256 = None if reason else _content_hash(path)
+        except OSError as error:
+            reason = f"cannot be read ({type(error).__name__})"
         if reason:
             _reject(report, settings, path, ExportError(path.name, "whole file", reason))
-            forget_marker(path)
             continue
-        sha256 = _content_hash(path)
         with engine.connect() as conn:
             known = conn.execute(text("SELECT 1 FROM load_file WHERE sha256 = :s"), {"s": sha256}).first()
         if known:
@@ -225,11 +232,12 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
                                                         str(settings.archive_dir / archived_name))
         except ExportError as error:
             _reject(report, settings, path, error)
-            forget_marker(path)
             continue
-        except (IntegrityError, DataError) as error:  # the file's values broke a warehouse rule: that file is rejected
-            _reject(report, settings, path, ExportError(path.name, "whole file", f"the warehouse refused its rows ({type(error.orig).__name__})"))
-            forget_marker(path)
+        except (OperationalError, InterfaceError):
+            raise  # the warehouse is unreachable, not the file at fault: it stays in the landing folder for the next run
+        except Exception as error:  # noqa: BLE001 - the file's rows broke a warehouse rule or the loader: only that file is rejected
+            cause = type(getattr(error, "orig", None) or error).__name__
+            _reject(report, settings, path, ExportError(path.name, "whole file", f"could not be loaded ({cause}); nothing from it was loaded"))
             continue
         _move(path, settings.archive_dir, archived_name)
         forget_marker(path)

@@ -20,7 +20,6 @@ Loading a file, per table it fills (all in the caller's transaction):
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -101,6 +100,9 @@ class Change:
     removed: int = 0
     changed: int = 0
 
+    def __add__(self, other: Change) -> Change:
+        return Change(self.added + other.added, self.removed + other.removed, self.changed + other.changed)
+
     def __str__(self) -> str:
         return f"+{self.added} added, -{self.removed} removed, {self.changed} changed"
 
@@ -117,24 +119,20 @@ def _columns(conn: Connection, table: str) -> list[str]:
     return list(conn.execute(text(f"SELECT * FROM {table} WHERE 1 = 0")).keys())
 
 
-def _rows(conn: Connection, table: str, columns: list[str]) -> list[tuple]:
-    compared = [c for c in columns if c not in ("source_file", "source_ref")]
-    return [tuple(map(str, row)) for row in conn.execute(text(f"SELECT {', '.join(compared)} FROM {table}"))]
-
-
-def _count(old: list[tuple], new: list[tuple], child_at: int) -> Change:
-    by_child: dict[str, tuple[Counter, Counter]] = defaultdict(lambda: (Counter(), Counter()))
-    for row in old:
-        by_child[row[child_at]][0][row] += 1
-    for row in new:
-        by_child[row[child_at]][1][row] += 1
-    change = Change()
-    for before, after in by_child.values():
-        paired = min(before.total(), after.total())
-        change.changed += paired - (before & after).total()
-        change.added += after.total() - paired
-        change.removed += before.total() - paired
-    return change
+def _count(conn: Connection, gone: str, stage: str, compared: list[str]) -> Change:
+    """Set-based: rows identical in both are unchanged; of the rest, as many as a child has on both sides are changed."""
+    totals = conn.execute(text(f"SELECT (SELECT COUNT(*) FROM {gone}), (SELECT COUNT(*) FROM {stage})")).one()
+    if totals[0] == 0 or totals[1] == 0:
+        return Change(added=totals[1], removed=totals[0])
+    columns = ", ".join(compared)
+    same = " AND ".join(f"g.{c} IS NOT DISTINCT FROM s.{c}" for c in compared)
+    unchanged = conn.execute(text(
+        f"SELECT COALESCE(SUM(LEAST(g.n, s.n)), 0) FROM (SELECT {columns}, COUNT(*) AS n FROM {gone} GROUP BY {columns}) g "
+        f"JOIN (SELECT {columns}, COUNT(*) AS n FROM {stage} GROUP BY {columns}) s ON {same}")).scalar_one()
+    paired = conn.execute(text(
+        f"SELECT COALESCE(SUM(LEAST(g.n, s.n)), 0) FROM (SELECT child_id, COUNT(*) AS n FROM {gone} GROUP BY child_id) g "
+        f"JOIN (SELECT child_id, COUNT(*) AS n FROM {stage} GROUP BY child_id) s ON g.child_id = s.child_id")).scalar_one()
+    return Change(added=totals[1] - int(paired), removed=totals[0] - int(paired), changed=int(paired) - int(unchanged))
 
 
 def load_table(conn: Connection, table: str, frame: pd.DataFrame, authority: str, scope: Scope, sha256: str) -> Change:
@@ -183,8 +181,7 @@ def load_table(conn: Connection, table: str, frame: pd.DataFrame, authority: str
         stage = f"merged_{table}"
     take(f"EXISTS (SELECT 1 FROM {stage} s WHERE {match})")
     conn.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {stage}"))
-    compared = [c for c in columns if c not in ("source_file", "source_ref")]
-    change = _count(_rows(conn, gone, columns), _rows(conn, stage, columns), compared.index("child_id"))
+    change = _count(conn, gone, stage, [c for c in columns if c not in ("source_file", "source_ref")])
     conn.execute(text(f"DROP TABLE {stage}"))
     conn.execute(text(f"DROP TABLE {gone}"))
     return change
