@@ -324,7 +324,7 @@ FILE_CASES = [
     ("day and month swapped into month 30", "cin_census_swapped.xml",
      lambda census: re.sub(r"<CINreferralDate>(\d{4})-(\d{2})-(1[3-9]|2\d|3[01])<", r"<CINreferralDate>\1-\3-\2<", census, count=1),
      "cin_census_swapped.xml: line 29 (/Message/Children/Child[1]/CINdetails/CINreferralDate): "
-     "Element 'CINreferralDate': '2024-30-05' is not a valid value of the atomic type 'xs:date'."),
+     "Element 'CINreferralDate': '9999-99-99' is not a valid value of the atomic type 'xs:date'."),
 ]
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from lxml import etree
 
 from ..config import PACKAGE_DIR
-from .errors import ExportError
+from .errors import ExportError, without_values
 from .model import ParsedExport
 
 XSD_DIR = PACKAGE_DIR / "data" / "cin_census_xsd"
@@ -47,12 +47,12 @@ def parse_cin_census(path: Path) -> ParsedExport:
         raise ExportError(path.name, f"line {line}, column {column}", f"not well-formed XML: {problem}") from None
     root = tree.getroot()
     year_text = _text(root, "Header/CollectionDetails/Year")
-    if root.tag != "Message" or year_text is None:
-        raise ExportError(path.name, _where(tree, root), "not a CIN census: expected Message/Header/CollectionDetails/Year")
+    if root.tag != "Message" or year_text is None or not re.fullmatch(r"\d{4}", year_text):
+        raise ExportError(path.name, _where(tree, root), "not a CIN census: expected a four-digit Message/Header/CollectionDetails/Year")
     schema = _schema(int(year_text))
     if not schema.validate(tree):
         first = schema.error_log[0]
-        raise ExportError(path.name, f"line {first.line} ({first.path})", first.message)
+        raise ExportError(path.name, f"line {first.line} ({first.path})", without_values(first.message))
 
     authority = _text(root, "Header/Source/LEA")
     source = {"authority": authority, "source_file": None}  # source_file is set by the loader (sha256)

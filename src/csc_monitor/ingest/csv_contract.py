@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ExportError
+from .errors import ExportError, quoted
 
 TRUE_VALUES = {"Y": True, "YES": True, "1": True, "TRUE": True, "N": False, "NO": False, "0": False, "FALSE": False}
 
@@ -57,12 +57,12 @@ def _check_field_counts(path: Path, expected: int) -> None:
 def _fail(path: Path, frame: pd.DataFrame, bad: pd.Series, column: Column, rule: str) -> None:
     position = int(bad.to_numpy().nonzero()[0][0])
     value = frame[column.name].iloc[position]
-    raise ExportError(path.name, f"row {position + 2}, column {column.name}", rule.format(value=value))
+    raise ExportError(path.name, f"row {position + 2}, column {column.name}", rule.format(value=quoted(value)))
 
 
 def _date_rule(date_format: str) -> str:
     shown = date_format.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy").replace("%H", "hh").replace("%M", "mm")
-    return "'{value}' is not a date in " + shown + " form"
+    return "the value {value} is not a date in " + shown + " form"
 
 
 def parse_csv(path: Path, spec: CsvTable, authority: str) -> pd.DataFrame:
@@ -75,7 +75,8 @@ def parse_csv(path: Path, spec: CsvTable, authority: str) -> pd.DataFrame:
         raise ExportError(path.name, "whole file", f"not a well-formed CSV: {error}") from None
     frame.columns = [c.strip() for c in frame.columns]
     if tuple(frame.columns) != spec.header:
-        raise ExportError(path.name, "header (line 1)", f"expected columns {', '.join(spec.header)}; found {', '.join(frame.columns)}")
+        raise ExportError(path.name, "header (line 1)", f"expected columns {', '.join(spec.header)}; found "
+                          f"{', '.join(c if c in spec.header else '?' for c in frame.columns)} (? not an expected column)")
     _check_field_counts(path, len(spec.header))
     out = pd.DataFrame(index=frame.index)
     for column in spec.columns:
@@ -93,19 +94,19 @@ def parse_csv(path: Path, spec: CsvTable, authority: str) -> pd.DataFrame:
         elif column.kind == "bool":
             mapped = raw.str.upper().map(TRUE_VALUES)
             if (mapped.isna() & ~blank).any():
-                _fail(path, frame, mapped.isna() & ~blank, column, "'{value}' is not Y or N")
+                _fail(path, frame, mapped.isna() & ~blank, column, "the value {value} is not Y or N")
             out[column.target] = mapped.astype(object).where(~blank, None)
         elif column.kind == "int":
             numbers = pd.to_numeric(raw.where(~blank), errors="coerce")
             if (numbers.isna() & ~blank).any():
-                _fail(path, frame, numbers.isna() & ~blank, column, "'{value}' is not a whole number")
+                _fail(path, frame, numbers.isna() & ~blank, column, "the value {value} is not a whole number")
             out[column.target] = numbers.astype(object).where(~blank, None).map(lambda v: None if v is None else int(v))
         else:
             out[column.target] = raw.where(~blank, None)
         if column.codes is not None:
             unknown = ~blank & ~raw.str.upper().isin(column.codes)
             if unknown.any():
-                _fail(path, frame, unknown, column, "'{value}' is not a known code (" + ", ".join(sorted(column.codes)) + ")")
+                _fail(path, frame, unknown, column, "the value {value} is not a known code (" + ", ".join(sorted(column.codes)) + ")")
     out.insert(0, "authority", authority)
     for name, value in spec.constants.items():
         out[name] = value
