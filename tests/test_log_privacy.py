@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from csc_monitor import pipeline
 from csc_monitor.ingest.errors import quoted, without_values
@@ -74,3 +76,10 @@ def test_a_value_is_quoted_only_as_a_code_or_a_shape():
         "Element 'CINreferralDate': '9999-99-99' is not a valid value of the atomic type 'xs:date'.")
     assert without_values("Element 'LAchildID': [facet 'maxLength'] The value 'Ann Smith 123' has a length of '13'.") == (
         "Element 'LAchildID': [facet 'maxLength'] The value (not quoted) has a length of '13'.")
+
+
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)  # PostgreSQL's own DETAIL line may echo a row
+def test_a_failed_statement_does_not_print_its_parameters(engine):
+    with pytest.raises(IntegrityError) as failure, engine.begin() as conn:
+        conn.execute(text("INSERT INTO allocation (child_id, team) VALUES (:m, :m)"), {"m": MARKER})
+    assert MARKER not in str(failure.value) and "[SQL parameters hidden due to hide_parameters=True]" in str(failure.value)

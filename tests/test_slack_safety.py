@@ -107,7 +107,7 @@ def test_random_names_make_no_mention_link_or_runnable_command():
 
 
 def test_free_text_is_escaped_capped_and_stripped_of_direction_controls():
-    assert slack_text("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https://x|y&gt;"
+    assert slack_text("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https[:]//x|y&gt;"
     assert slack_text("W" * 100) == "W" * 79 + "…"
     assert slack_text("CP \u202eWest\u202c\nline") == "CP West line"
     assert len(slack_text("<" * 300)) == 79 * 4 + 1
