@@ -58,7 +58,7 @@ def test_no_marker_from_a_bad_file_reaches_logs_console_or_slack(settings, engin
     assert reasons == sorted([
         "census_values.xml: line 1 (/Message/Header/CollectionDetails/Collection): Element 'Collection': [facet 'enumeration'] "
         "The value (not quoted) is not an element of the set {'CIN'}.\n",
-        "census_year.xml: /Message (line 1): not a CIN census: expected a four-digit Message/Header/CollectionDetails/Year\n",
+        "census_year.xml: /Message/Header/CollectionDetails/Year: not a collection year (expected yyyy, e.g. 2025)\n",
         "episodes_2025.csv: row 2, column DECOM: the value (not quoted) is not a date in dd/mm/yyyy form\n",
         "no_header.csv: header (line 1): unknown export shape: columns ?, ?, ?, ?, ? (? not a column of any known export)\n",
         "visits_markers.csv: row 2, column visit_kind: the value (not quoted) is not a known code (CIN, CL, CLA, CP)\n",

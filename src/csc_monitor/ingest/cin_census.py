@@ -47,8 +47,10 @@ def parse_cin_census(path: Path) -> ParsedExport:
         raise ExportError(path.name, f"line {line}, column {column}", f"not well-formed XML: {problem}") from None
     root = tree.getroot()
     year_text = _text(root, "Header/CollectionDetails/Year")
-    if root.tag != "Message" or year_text is None or not re.fullmatch(r"\d{4}", year_text):
-        raise ExportError(path.name, _where(tree, root), "not a CIN census: expected a four-digit Message/Header/CollectionDetails/Year")
+    if root.tag != "Message" or year_text is None:
+        raise ExportError(path.name, _where(tree, root), "not a CIN census: expected Message/Header/CollectionDetails/Year")
+    if not re.fullmatch(r"20\d\d", year_text):
+        raise ExportError(path.name, "/Message/Header/CollectionDetails/Year", "not a collection year (expected yyyy, e.g. 2025)")
     schema = _schema(int(year_text))
     if not schema.validate(tree):
         first = schema.error_log[0]

@@ -28,7 +28,7 @@ from . import ssda903
 from .annex_a import is_annex_a_folder, keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
 from .cin_census import parse_cin_census
 from .csv_contract import parse_csv, read_header
-from .errors import ExportError, quoted
+from .errors import ExportError
 from .events import EVENT_TABLES
 from .model import ParsedExport
 
@@ -187,7 +187,7 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
         try:
             parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings))
             if settings.authorities and parsed.authority not in settings.authorities:
-                raise ExportError(path.name, "LEA", f"authority {quoted(parsed.authority)} is not one of this run's ({', '.join(settings.authorities)})")
+                raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
         except ExportError as error:
             rejected = _move(path, settings.data_dir / "rejected", path.name)
             rejected.with_name(rejected.name + ".error.txt").write_text(str(error) + "\n")
