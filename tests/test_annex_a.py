@@ -66,18 +66,18 @@ def _rows(engine, sql: str, **params):
 EXPECTED_WARNINGS = [
     "notes.txt: not a .csv file: ignored",
     "sheet list_3_referrals.csv, column L, row 1: header 'Comments' not recognised for List 3 (Referrals): column ignored",
-    "sheet list_3_referrals.csv, column B 'Gender', row 4: 'X' not recognised as sex (accepted: M, F, U)",
-    "sheet list_3_referrals.csv, column F 'Date of referral', row 4: '31/02/2025' is not a date (dd/mm/yyyy, yyyy-mm-dd or an Excel date)",
+    "sheet list_3_referrals.csv, column B 'Gender', row 4: the value 'X' is not recognised as sex (accepted: M, F, U)",
+    "sheet list_3_referrals.csv, column F 'Date of referral', row 4: the value '99/99/9999' is not a date (dd/mm/yyyy, yyyy-mm-dd or an Excel date)",
     "sheet list_3_referrals.csv, row 4: no Date of referral: row not loaded",
-    "sheet list_4_assessments.csv, column E 'Child Seen During Assessment', row 3: 'maybe' not recognised as yes_no (accepted: Y, N)",
-    "sheet list_8_cla.csv, column D 'Child's Legal Status', row 3: 'ZZ' not recognised as legal_status "
+    "sheet list_4_assessments.csv, column E 'Child Seen During Assessment', row 3: the value (not quoted) is not recognised as yes_no (accepted: Y, N)",
+    "sheet list_8_cla.csv, column D 'Child's Legal Status', row 3: the value 'ZZ' is not recognised as legal_status "
     "(accepted: C1, C2, D1, E1, J1, J2, J3, L1, L2, L3, V2, V3, V4)",
-    "sheet list_8_cla.csv, column J 'Number of Placements in the Last 12 months', row 3: 'one' is not a whole number",
-    "sheet list_8_cla.csv, column M 'Placement Type', row 3: 'Q9' not recognised as placement_type (accepted: A3, A4, A5, A6, H5, "
+    "sheet list_8_cla.csv, column J 'Number of Placements in the Last 12 months', row 3: the value 'one' is not a whole number",
+    "sheet list_8_cla.csv, column M 'Placement Type', row 3: the value 'Q9' is not recognised as placement_type (accepted: A3, A4, A5, A6, H5, "
     "K1, K2, P1, P2, P3, R1, R2, R3, R5, S1, T0, T1, T2, T3, T4, U1, U2, U3, U4, U5, U6, Z1)",
-    "sheet list_9_care_leavers.csv, column F 'LA in Touch', row 3: 'Lost contact' not recognised as in_touch "
+    "sheet list_9_care_leavers.csv, column F 'LA in Touch', row 3: the value (not quoted) is not recognised as in_touch "
     "(accepted: YES, NO, DIED, REFU, NREQ, RHOM)",
-    "sheet list_4_assessments.csv, row 4: child C9 has no referral on or before 2025-01-15 in Lists 3 or 6: row not loaded",
+    "sheet list_4_assessments.csv, row 4: the child has no referral on or before this row's start date in Lists 3 or 6: row not loaded",
     "sheet list_5_s47.csv, row 3: allocated team or worker is blank: no allocation recorded from this row",
 ]
 

@@ -69,14 +69,14 @@ def test_missing_required_element_sets_aside_that_child_and_strict_rejects_the_f
 def test_bad_date_in_allocations_names_row_and_column(settings, published):
     _drop(settings, "allocations_fix.csv", "child_id,team,worker,start_date,end_date\nC1,Team A,Worker A,2025-01-02,\nC2,Team A,Worker A,02/01/2025,\n")
     (error,) = pipeline.ingest(settings).rejected
-    assert str(error) == "allocations_fix.csv: row 3, column start_date: '02/01/2025' is not a date in yyyy-mm-dd form"
+    assert str(error) == "allocations_fix.csv: row 3, column start_date: the value '99/99/9999' is not a date in yyyy-mm-dd form"
 
 
 def test_unknown_shape_and_empty_file(settings, published):
     _drop(settings, "mystery.csv", "a,b\n1,2\n")
     _drop(settings, "empty.xml", "")
     errors = sorted(str(e) for e in pipeline.ingest(settings).rejected)
-    assert errors == ["empty.xml: whole file: file is empty", "mystery.csv: header (line 1): unknown export shape: columns a, b"]
+    assert errors == ["empty.xml: whole file: file is empty", "mystery.csv: header (line 1): unknown export shape: columns ?, ? (? not a column of any known export)"]
 
 
 def test_critical_validation_failure_publishes_nothing(settings, engine, published):

@@ -406,3 +406,19 @@ def test_alert_history_lists_only_the_dashboards_authority(warehouse, client, ai
              "attempts": 1, "delivered_at": datetime(2025, 3, 1, 6, 1), "message_ts": "2.1", "last_error": None}])
     page = client.get("/alerts", headers=_as(airflow_auth, "admin-user", "admin")).text
     assert "ICPCs 75.0% (6 of 8)" in page and "ICPCs in 802" not in page
+
+
+def test_hostile_team_names_are_inert_in_pages_and_csv_names(settings, engine, monkeypatch, client, airflow_auth):
+    team = "<script>alert(1)</script>\u202e\"'=cmd"
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
+    monkeypatch.setenv("CSC_MONITOR_AUTHORITY", "999")
+    with engine.begin() as conn:
+        insert_rows(conn, "indicator_result", [_result(DATES[2], "authority", "all", 0, 1), _result(DATES[2], "team", team, 0, 1)])
+        insert_rows(conn, "indicator_unit", [_unit("C9", "not_met", 19, team, "<img src=x onerror=alert(2)>", date(2025, 1, 31))])
+    admin = _as(airflow_auth, "admin-user", "admin")
+    for url in [f"/indicators/{ICPC}", f"/indicators/{ICPC}/exceptions"]:
+        page = client.get(url, headers=admin, params={"team": team} if "exceptions" in url else None).text
+        assert "<script>alert" not in page and "<img src=x" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
+    download = client.get(f"/indicators/{ICPC}/exceptions.csv", headers=admin, params={"team": team})
+    assert download.headers["content-disposition"] == (
+        f'attachment; filename="{ICPC}_2025-03-31__script_alert_1_script_cmd_exceptions.csv"')

@@ -4,11 +4,14 @@ or a runnable shell command; the exact payload for one hostile team."""
 from __future__ import annotations
 
 import html
+import json
 import random
 import re
 import shlex
 from dataclasses import replace
 from datetime import date
+
+from sqlalchemy import text
 
 from csc_monitor.alerts.config import ALL
 from csc_monitor.alerts.messages import (AlertItem, Figure, Links, digest_message, rejected_exports_message, resolved_message,
@@ -104,7 +107,7 @@ def test_random_names_make_no_mention_link_or_runnable_command():
 
 
 def test_free_text_is_escaped_capped_and_stripped_of_direction_controls():
-    assert slack_text("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https://x|y&gt;"
+    assert slack_text("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https[:]//x|y&gt;"
     assert slack_text("W" * 100) == "W" * 79 + "…"
     assert slack_text("CP \u202eWest\u202c\nline") == "CP West line"
     assert len(slack_text("<" * 300)) == 79 * 4 + 1
@@ -133,3 +136,47 @@ def test_rejected_export_names_the_file_escaped():
     assert text == "1 export(s) rejected on 2025-03-31; the figures use the files that loaded."
     assert blocks[0]["text"]["text"] == (f":warning: *{text}*\n• &lt;!here&gt;|x.csv: row 2, column child_id\n"
                                          "Reasons are in the rejected/ folder beside each file.")
+
+
+HOSTILE_TEAMS = ["<!channel> <https://127.0.0.1/phish|Open dashboard>", "+cmd|' /C calc'!A0", "CP West'$(id>pwned.txt)''",
+                 "\u202eTeam RTL"]
+
+
+def test_hostile_team_names_through_ingest_run_slack_and_csv(settings, engine, monkeypatch, capsys):
+    """Ten late-or-not ICPCs per hostile team, allocated through an ingested allocations CSV: the digest names every
+    team inertly, its commands parse back to the team, and the exceptions CSV neutralises the formulas."""
+    import csv as csv_module
+    import io
+
+    from csc_monitor import cli, pipeline
+    from csc_monitor.alerts import lifecycle
+    from tests.support.facts import add_enquiry
+
+    monkeypatch.setattr(lifecycle, "load_definitions", lambda: load_definitions(["icpc_within_15_working_days"]))
+    settings.landing_dir.mkdir(parents=True, exist_ok=True)
+    allocations = io.StringIO()
+    writer = csv_module.writer(allocations, lineterminator="\n")
+    writer.writerow(["child_id", "team", "worker", "start_date", "end_date"])
+    for t, team in enumerate(HOSTILE_TEAMS):
+        for n in range(10):
+            child = f"H{t}{n:02d}"
+            add_enquiry(engine, child, strategy="2025-01-06", icpc="2025-01-27" if n < 5 else "2025-01-28", team="")
+            writer.writerow([child, team, "=HYPERLINK(\"http://x\")" if n % 2 else "@SUM(A1:A9)", "2010-01-01", ""])
+    (settings.landing_dir / "allocations_hostile.csv").write_text(allocations.getvalue())
+    assert pipeline.ingest(settings).loaded == ["allocations_hostile.csv"]
+    pipeline.run(settings, AS_AT, "run-hostile")
+    with engine.connect() as conn:
+        messages = conn.execute(text("SELECT text, blocks_json FROM slack_outbox")).all()
+    assert messages
+    rendered = "\n".join(f"{t}\n" + "\n".join(_strings(json.loads(b))) for t, b in messages)
+    assert re.findall(r"<[^>]*>", rendered) == []                        # no mention, no link: nothing in <...> at all
+    for team in HOSTILE_TEAMS[:3]:
+        assert slack_text(team) in rendered
+    commands = [shlex.split(html.unescape(c)) for c in re.findall(r"`(csc-monitor exceptions [^`]*)`", rendered)]
+    assert {tuple(c[5:]) for c in commands} == {(), *(("--team", team) for team in HOSTILE_TEAMS[:3])}
+    capsys.readouterr()
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
+    assert cli.main(["exceptions", "icpc_within_15_working_days", "--as-at", "2025-03-31"]) == 0
+    rows = list(csv_module.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 20 and {r["team"] for r in rows} == {"'" + HOSTILE_TEAMS[1], *(t for t in HOSTILE_TEAMS if t[0] != "+")}
+    assert {r["worker"] for r in rows} == {"'=HYPERLINK(\"http://x\")", "'@SUM(A1:A9)"}

@@ -36,8 +36,8 @@ def write_csv(handle: IO[str], columns: Iterable[str], rows: Iterable[dict]) -> 
 
 def slack_text(value: object, limit: int = SLACK_TEXT_LIMIT) -> str:
     """Free text for a Slack mrkdwn field: `&`, `<`, `>` escaped (so no `<!channel>`, link or mention can form),
-    line breaks flattened, bidirectional controls dropped, and cut to `limit` characters before escaping (an ellipsis marks the cut)."""
-    flat = " ".join(str(value).translate(BIDI_CONTROLS).split())
+    line breaks flattened, bidirectional controls dropped, a bare URL defanged, and cut to `limit` characters before escaping (an ellipsis marks the cut)."""
+    flat = " ".join(str(value).translate(BIDI_CONTROLS).split()).replace("://", "[:]//")  # Slack links bare URLs
     return slack_escape(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 

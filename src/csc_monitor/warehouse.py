@@ -27,7 +27,7 @@ SCHEMA_SQL_DIR = "sql/schema"
 def make_engine(url: str) -> Engine:
     if url.startswith("duckdb:///"):
         Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, future=True)
+    return create_engine(url, future=True, hide_parameters=True)  # a failed statement must not print child data in a log
 
 
 def published_copy(url: str) -> Path | None:

@@ -35,7 +35,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import Connection, text
 
 from .annex_a_vocabulary import BLANK, DATE_FORMATS, LISTS, NOT_STORED, STORED_LISTS, VALUES, Field, ListSpec, normalise
-from .errors import ExportError
+from .errors import ExportError, quoted
 from .model import ParsedExport
 
 HEADER_SEARCH_ROWS = 10  # title rows above the header are common
@@ -263,7 +263,7 @@ def match_value(kind: str, value) -> object:
     for attempt in (raw, ENUMERATOR.sub("", raw), raw.strip().split(" ")[0]):
         if normalise(attempt) in index:
             return index[normalise(attempt)]
-    raise _Unmapped(f"not recognised as {kind} (accepted: {', '.join(spellings[0] for spellings in VALUES[kind].values())})")
+    raise _Unmapped(f"is not recognised as {kind} (accepted: {', '.join(spellings[0] for spellings in VALUES[kind].values())})")
 
 
 def _convert(field: Field, value):
@@ -298,7 +298,7 @@ def _records(sheet: Sheet, number: int, header_row: int, columns: dict[int, Fiel
                 values[field.name] = _convert(field, raw)
             except _Unmapped as problem:
                 values[field.name] = None
-                warnings.append(f"{_cell(sheet, position, offset, header[position])}: '{str(raw)[:80]}' {problem}")  # at most 80 characters of a value
+                warnings.append(f"{_cell(sheet, position, offset, header[position])}: the value {quoted(raw)} {problem}")
         missing = [f.headers[0] for f in LISTS[number].required if values.get(f.name) is None]
         if missing:
             warnings.append(f"sheet {sheet.name}, row {offset}: no {' / '.join(missing)}: row not loaded")
@@ -319,7 +319,7 @@ def _latest_per_child(records: list[Record], anchor: str | None, warnings: list[
     for record in records:
         kept = chosen[record.values["child_id"]]
         if kept is not record:
-            warnings.append(f"{record.ref}: child {record.values['child_id']} has a later row ({kept.ref.split(', ')[-1]}): "
+            warnings.append(f"{record.ref}: the same child has a later row ({kept.ref.split(', ')[-1]}): "
                             f"its last/latest values are kept from that row only")
     return chosen
 
@@ -362,7 +362,7 @@ def _with_referral(records: list[Record], start_field: str, referral_dates: dict
         start = record.values[start_field]
         earlier = [d for d in referral_dates.get(record.values["child_id"], []) if d <= start]
         if not earlier:
-            warnings.append(f"{record.ref}: child {record.values['child_id']} has no referral on or before {start.isoformat()} "
+            warnings.append(f"{record.ref}: the child has no referral on or before this row's start date "
                             f"in Lists 3 or 6: row not loaded")
             continue
         yield record, max(earlier)

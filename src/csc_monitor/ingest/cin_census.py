@@ -19,7 +19,7 @@ import pandas as pd
 from lxml import etree
 
 from ..config import PACKAGE_DIR
-from .errors import ExportError
+from .errors import ExportError, quoted
 from .model import ParsedExport
 
 XSD_DIR = PACKAGE_DIR / "data" / "cin_census_xsd"
@@ -94,7 +94,7 @@ def _value(element) -> str:
         return "empty value"
     if element.tag in IDENTIFIERS or "Date" in element.tag or element.tag.endswith("target"):
         return f"value shaped '{_shape(value)}'"
-    return f"value '{value[:80]}'"
+    return f"value {quoted(value)}"
 
 
 def _rule(error, year: int) -> str:

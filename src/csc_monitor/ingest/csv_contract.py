@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ExportError
+from .errors import ExportError, quoted
 
 TRUE_VALUES = {"Y": True, "YES": True, "1": True, "TRUE": True, "N": False, "NO": False, "0": False, "FALSE": False}
 
@@ -90,13 +90,13 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def _fail(path: Path, frame: pd.DataFrame, bad: pd.Series, column: Column, rule: str) -> None:
     position = int(bad.to_numpy().nonzero()[0][0])
-    value = str(frame[column.name].iloc[position])[:80]  # a reason quotes at most 80 characters of a value
-    raise ExportError(path.name, f"row {position + 2}, column {column.name}", rule.format(value=value))
+    value = frame[column.name].iloc[position]
+    raise ExportError(path.name, f"row {position + 2}, column {column.name}", rule.format(value=quoted(value)))
 
 
 def _date_rule(date_format: str) -> str:
     shown = date_format.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy").replace("%H", "hh").replace("%M", "mm")
-    return "'{value}' is not a date in " + shown + " form"
+    return "the value {value} is not a date in " + shown + " form"
 
 
 def parse_csv(path: Path, spec: CsvTable, authority: str, warnings: list[str] | None = None) -> pd.DataFrame:
@@ -106,7 +106,8 @@ def parse_csv(path: Path, spec: CsvTable, authority: str, warnings: list[str] | 
     by_fold = {_fold(name): position for position, name in enumerate(header)}
     missing = [c.name for c in spec.columns if _fold(c.name) not in by_fold]
     if missing:
-        raise ExportError(path.name, "header (line 1)", f"expected columns {', '.join(spec.header)}; found {', '.join(header)}")
+        raise ExportError(path.name, "header (line 1)", f"expected columns {', '.join(spec.header)}; found "
+                          f"{', '.join(c if _fold(c) in {_fold(n) for n in spec.header} else '?' for c in header)} (? not an expected column)")
     known = {_fold(c.name) for c in spec.columns}
     extra = [name or f"(unnamed column {position + 1})" for position, name in enumerate(header) if _fold(name) not in known]
     if extra and warnings is not None:
@@ -129,19 +130,19 @@ def parse_csv(path: Path, spec: CsvTable, authority: str, warnings: list[str] | 
         elif column.kind == "bool":
             mapped = raw.str.upper().map(TRUE_VALUES)
             if (mapped.isna() & ~blank).any():
-                _fail(path, frame, mapped.isna() & ~blank, column, "'{value}' is not Y or N")
+                _fail(path, frame, mapped.isna() & ~blank, column, "the value {value} is not Y or N")
             out[column.target] = mapped.astype(object).where(~blank, None)
         elif column.kind == "int":
             numbers = pd.to_numeric(raw.where(~blank), errors="coerce")
             if (numbers.isna() & ~blank).any():
-                _fail(path, frame, numbers.isna() & ~blank, column, "'{value}' is not a whole number")
+                _fail(path, frame, numbers.isna() & ~blank, column, "the value {value} is not a whole number")
             out[column.target] = numbers.astype(object).where(~blank, None).map(lambda v: None if v is None else int(v))
         else:
             out[column.target] = raw.where(~blank, None)
         if column.codes is not None:
             unknown = ~blank & ~raw.str.upper().isin(column.codes)
             if unknown.any():
-                _fail(path, frame, unknown, column, "'{value}' is not a known code (" + ", ".join(sorted(column.codes)) + ")")
+                _fail(path, frame, unknown, column, "the value {value} is not a known code (" + ", ".join(sorted(column.codes)) + ")")
     out.insert(0, "authority", authority)
     for name, value in spec.constants.items():
         out[name] = value

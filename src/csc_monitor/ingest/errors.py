@@ -1,4 +1,26 @@
-"""The one error every parser raises: it names the file, the place in it and the rule broken."""
+"""The one error every parser raises: it names the file, the place in it and the rule broken.
+
+Its text reaches task logs, the console and Slack, so a value from the file appears in it only through
+`quoted`: a short code as it is, a date or number by its shape, anything else not at all.
+"""
+
+import re
+
+CODE = re.compile(r"[A-Za-z0-9]{1,4}")          # CIN and SSDA903 codes: 1A, N1, RC1, U4, M, HOME
+DATE_OR_NUMBER = re.compile(r"[0-9][0-9/.:\- T]*")  # digits and date separators only
+SHAPE_LIMIT = 80
+
+
+def quoted(value: object) -> str:
+    """A value from a file as a message may show it: '1A' (a code), '99/99/9999' (the shape of a date or number,
+    at most 80 characters), else '(not quoted)': a name or an identifier never leaves the file."""
+    text = str(value)
+    if CODE.fullmatch(text):
+        return f"'{text}'"
+    if DATE_OR_NUMBER.fullmatch(text) and len(text) <= SHAPE_LIMIT:
+        return f"'{re.sub(r'[0-9]', '9', text)}'"
+    return "(not quoted)"
+
 
 
 class ExportError(Exception):

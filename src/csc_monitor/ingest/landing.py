@@ -89,7 +89,9 @@ def parse_export(path: Path, authority: str, limits: Limits = Limits(), options:
             return ssda903.parse_ssda903(path, authority, options.collection_year)
         if newer := ssda903.not_used_yet(path, authority, header):
             return newer
-        raise ExportError(path.name, "header (line 1)", f"unknown export shape: columns {', '.join(header)[:80]}")
+        known = {name for spec in (*EVENT_TABLES, *ssda903.tables(ssda903.FIRST_LETTER_SEX_YEAR)) for name in spec.header}
+        raise ExportError(path.name, "header (line 1)", f"unknown export shape: columns "
+                          f"{', '.join(c if c in known else '?' for c in header)} (? not a column of any known export)")
     raise ExportError(path.name, "whole file", f"unknown export type '{path.suffix}' (expected .xml or .csv)")
 
 
