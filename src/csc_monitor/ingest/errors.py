@@ -22,7 +22,6 @@ def quoted(value: object) -> str:
     return "(not quoted)"
 
 
-
 class ExportError(Exception):
     def __init__(self, file_name: str, location: str, problem: str):
         self.file_name, self.location, self.problem = file_name, location, problem
