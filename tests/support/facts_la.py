@@ -29,9 +29,10 @@ class Facts:
         self.engine = engine
         self.tables: dict[str, list[dict]] = {}
 
-    def add(self, table: str, **values) -> dict:
+    def add(self, table: str, source_ref: str | None = None, **values) -> dict:
+        """One row; `source_ref` names it when a child has several rows in the table (default: table and child)."""
         row = {"authority": AUTHORITY, **{k: _value(v) for k, v in values.items()},
-               "source_file": "test", "source_ref": f"{table} {values.get('child_id')}"}
+               "source_file": "test", "source_ref": source_ref or f"{table} {values.get('child_id')}"}
         with self.engine.begin() as conn:
             insert_rows(conn, table, [row])
         self.tables.setdefault(table, []).append(row)

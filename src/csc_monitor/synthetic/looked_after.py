@@ -67,7 +67,7 @@ class LookedAfterBuilder:
             self._row("allocation", child_id, "generated", team="Leaving Care", worker=rng.choice(LEAVING_CARE_TEAM["Leaving Care"]),
                       start_date=moved_on, end_date=None)
         self._episodes(child_id, start, end_of_care, adoption=not care_leaver and rng.random() < 0.08)
-        self._reviews(child_id, start, end_of_care)
+        self._reviews(child_id, birth, start, end_of_care)
         if care_leaver:
             self._care_leaver(child_id, birth)
         if rng.random() < 0.1:
@@ -125,13 +125,13 @@ class LookedAfterBuilder:
                           seen_alone=rng.random() < 0.6, worker=None)
                 visit += timedelta(days=rng.choice([28, 35, 40, 42, 42, 49]))
 
-    def _reviews(self, child_id: str, start: date, end_of_care: date | None) -> None:
-        """First within 20 working days, second within 3 months, then 6-monthly (some late)."""
+    def _reviews(self, child_id: str, birth: date, start: date, end_of_care: date | None) -> None:
+        """First within 20 working days, second within 3 months, then 6-monthly (some late); PN0 while under 4 (903-440/441)."""
         rng, stop = self.rng, min(self.reference_date, end_of_care or self.reference_date)
         review = add_working_days(start, rng.choice([10, 15, 18, 20, 20, 24]))
         due_next = [3, 6]
         while review <= stop:
-            self._row("la_review", child_id, "generated", review_date=review, review_code="PN1")
+            self._row("la_review", child_id, "generated", review_date=review, review_code="PN0" if review < add_months(birth, 48) else "PN1")
             months = due_next[0] if len(due_next) == 2 else 6
             due_next = due_next[1:] or [6]
             review = add_months(review, months) + timedelta(days=rng.choice([-10, -3, 0, 0, 5, 20]))

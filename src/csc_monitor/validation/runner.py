@@ -2,8 +2,10 @@
 
 Suites are GX 1.x JSON, versioned with the code; a suite for a new table is just a new file. Each
 expectation carries GX's own `severity` (critical stops the run; warning publishes with a caveat)
-and `meta.rule`, the name people see. Suite meta names the table, its natural key, its date
-columns and any derived columns (SQL the suite sees as ordinary columns, e.g. an overlap flag).
+and `meta.rule`, the name people see; one that implements a DfE 903 or CIN validator rule also
+carries `meta.dfe_rule` (e.g. 903-302) and `meta.dfe_label`, shown on its summary line. Suite meta
+names the table, its natural key, its date columns and any derived columns (SQL the suite sees as
+ordinary columns, e.g. an overlap flag).
 `stage` is `facts` (before computing) or `results` (the figures a run just computed).
 
 On PostgreSQL the checks run in the warehouse (a GX SQL data source over one query per suite); on
@@ -67,10 +69,13 @@ class ValidationOutcome:
 
     def summary(self) -> str:
         failed = [r for r in self.results if not r.success]
+        dfe = dfe_labels()
         lines = [f"validation {self.run_id}: {len(self.results)} rules, {len(self.critical_failures)} critical failures, {len(self.warnings)} warnings"]
         for r in sorted(failed, key=lambda r: (r.severity != "critical", r.suite, r.rule)):
             quarantined = f", {r.quarantined} quarantined" if r.quarantined else ""
-            lines.append(f"  {r.severity.upper():8} {r.suite}.{r.rule}: {r.failing_rows} rows failing{quarantined}" + (f" ({r.error})" if r.error else ""))
+            label = f" [{dfe[r.suite, r.rule]}]" if (r.suite, r.rule) in dfe else ""
+            lines.append(f"  {r.severity.upper():8} {r.suite}.{r.rule}: {r.failing_rows} rows failing{quarantined}{label}"
+                         + (f" ({r.error})" if r.error else ""))
             lines += [f"           e.g. {example}" for example in r.examples]
         if self.report_dir:
             lines.append(f"report: {self.report_dir / 'summary.txt'}" + (f" (Data Docs: {self.report_dir / 'index.html'})" if (self.report_dir / "index.html").exists() else ""))
@@ -117,6 +122,21 @@ class Suite:
         return next(e for e in self.expectations if e["meta"]["rule"] == rule)
 
 
+def dfe_labels() -> dict[tuple[str, str], str]:
+    """(suite, rule) -> the DfE validator rule it implements, e.g. '903-302 first episode before date of birth'.
+
+    Read from each expectation's `meta.dfe_rule` and `meta.dfe_label`, so a summary read back from the
+    warehouse (a later Airflow task) names the DfE rule too.
+    """
+    labels = {}
+    for path in suite_files():
+        raw = json.loads(path.read_text())
+        for e in raw["expectations"]:
+            if e["meta"].get("dfe_rule"):
+                labels[raw["name"], e["meta"]["rule"]] = f"{e['meta']['dfe_rule']} {e['meta']['dfe_label']}"
+    return labels
+
+
 def _load_suite(path: Path) -> Suite:
     import great_expectations as gx
 
@@ -127,6 +147,8 @@ def _load_suite(path: Path) -> Suite:
     for e in raw["expectations"]:
         if e["meta"].get("quarantine") and (e.get("severity") != "warning" or not e["type"].startswith(ROW_LEVEL_TYPES)):
             raise ValueError(f"{path.name}: {e['meta']['rule']}: only row-level warning rules may quarantine")
+        if bool(e["meta"].get("dfe_rule")) != bool(e["meta"].get("dfe_label")):
+            raise ValueError(f"{path.name}: {e['meta']['rule']}: a DfE rule needs both dfe_rule and dfe_label")
     return Suite(path, suite, raw["meta"], tuple(raw["expectations"]))
 
 
