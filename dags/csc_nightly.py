@@ -1,13 +1,19 @@
 """csc_nightly: load what has landed, validate, compute every indicator and alert, for one as-at date per run.
 
-Runs at 01:30 Europe/London every night, and also whenever a watcher sees a new export of any kind in
-the landing folder (one asset per kind), so figures are current the morning after data lands and the
-nightly run still happens when nothing arrived. Every authority the run covers (one, or a region's in
-regional mode) is validated, computed and published by its own mapped task instances, named in the UI
-(`801`, `801 icpc_within_15_working_days`), so a CeleryExecutor spreads them across workers: an
-authority whose data checks fail is skipped and not published while the others publish. Each indicator
-computes in its own task; figures are checked and alerts go out for those that computed, and any
-failed task posts to the operations channel.
+**When.** At 01:30 Europe/London every night (computing as at yesterday), and whenever a watcher sees a new
+export in the landing folder (one asset per export kind). A backfill computes its logical dates as the as-at
+dates: `csc-monitor backfill --airflow --from D1 --to D2 --every day` (or, in the UI or `airflow backfill
+create`, from D1 00:00 to D2 23:59) computes exactly D1..D2, with alerts muted unless the param
+`alert_in_backfill` is set. The `as_at` param of a manual run overrides all of this.
+
+**Before the first run**, `csc-monitor airflow setup` creates the `csc_warehouse` pool the warehouse tasks
+share; `check_setup` fails the run, naming that command, if it has not been run.
+
+**Tasks.** Each authority the run covers (one, or a region's in regional mode) is validated, computed and
+published by its own mapped task instances, labelled by authority code and indicator id. An authority
+whose data checks fail is skipped and not published while the others publish; any failed task posts to
+the operations channel. Each task's log says the authority, as-at date, what it read and wrote and how
+long it took.
 
 Thin on purpose: each task calls csc_monitor.orchestration, the same code the CLI and tests run.
 Nothing here reads configuration: connections and variables are read inside the tasks.
@@ -22,10 +28,9 @@ from airflow.sdk import (
 )
 
 from csc_monitor import airflow_callbacks
+from csc_monitor.airflow_setup import WAREHOUSE_POOL
 from csc_monitor.airflow_triggers import LandedExportTrigger
 from csc_monitor.export_kinds import EXPORT_KINDS, asset_name
-
-WAREHOUSE_POOL = "csc_warehouse"  # bounds concurrent warehouse work across nightly, event and backfill runs
 
 
 def _call(step: str, **kwargs):
@@ -66,6 +71,10 @@ DEFAULT_ARGS = {
     doc_md=__doc__,
 )
 def csc_nightly():
+    @task(pool="default_pool")  # outside the pool it checks for; fails without retrying (AirflowFailException)
+    def check_setup():
+        _call("check_setup_task")
+
     @task
     def ingest_exports():
         return _call("ingest_task")
@@ -91,7 +100,7 @@ def csc_nightly():
         _call("publish_task", authority=authority)
 
     authorities, indicators = list_authorities(), list_indicators()
-    ingest_exports() >> authorities
+    check_setup() >> ingest_exports() >> authorities
     computed = compute_indicator.expand(authority=authorities, indicator_id=indicators)
     validate_data.expand(authority=authorities) >> computed >> publish.expand(authority=authorities)
 

@@ -21,9 +21,11 @@ AS_AT = date(2025, 3, 31)
 
 @pytest.fixture(scope="session")
 def airflow_db():
-    """Migrate the session's SQLite metadata database once (Airflow home is set in conftest)."""
+    """Migrate the session's SQLite metadata database once (Airflow home is set in conftest) and set it up for
+    csc-monitor, as an administrator would."""
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
+    subprocess.run([str(airflow.with_name("csc-monitor")), "airflow", "setup"], check=True, capture_output=True)
 
 
 @pytest.fixture(scope="session")
@@ -47,14 +49,14 @@ def test_nightly_task_order(dagbag):
     dag = dagbag.dags["csc_nightly"]
     upstream = {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks}
     assert upstream == {
-        "ingest_exports": [], "list_authorities": ["ingest_exports"], "validate_data": ["list_authorities"],
+        "check_setup": [], "ingest_exports": ["check_setup"], "list_authorities": ["ingest_exports"], "validate_data": ["list_authorities"],
         "list_indicators": [], "compute_indicator": ["list_authorities", "list_indicators", "validate_data"],
         "publish": ["compute_indicator", "list_authorities"],
     }
     assert dag.get_task("compute_indicator").map_index_template == "{{ authority }} {{ indicator_id }}"
     assert dag.get_task("validate_data").map_index_template == dag.get_task("publish").map_index_template == "{{ authority }}"
     assert dag.get_task("compute_indicator").trigger_rule == dag.get_task("publish").trigger_rule == "all_done"
-    assert {t.pool for t in dag.tasks} == {"csc_warehouse"}
+    assert {t.task_id: t.pool for t in dag.tasks if t.pool != "csc_warehouse"} == {"check_setup": "default_pool"}
 
 
 def test_nightly_is_scheduled_by_time_or_by_a_watched_asset_per_export_kind(dagbag):

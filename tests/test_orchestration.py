@@ -176,3 +176,26 @@ def test_task_settings_come_from_airflow_connections_and_variables_before_the_en
     settings = orchestration.task_settings()
     assert settings.warehouse_url == "postgresql+psycopg2://csc:s3cret@postgres:5432/warehouse"
     assert (settings.slack_token, settings.slack_base_url, str(settings.landing_dir)) == ("xoxb-1", "http://slack.local/api/", "/srv/drop")
+
+
+def test_as_at_is_the_day_before_a_nightly_run_and_the_logical_date_of_a_backfill_run():
+    """A backfill's logical date is the as-at date, so `airflow backfill create --from-date D1 --to-date D2` (whole
+    days, London time) computes D1..D2; the run at 01:30 London computes yesterday; an `as_at` param wins."""
+    assert orchestration.as_at_for(context()) == date(2025, 3, 31)
+    backfill_in_summer = {**context(run_type="backfill"), "logical_date": datetime(2025, 3, 31, 0, 30, tzinfo=timezone.utc)}
+    backfill_in_winter = {**context(run_type="backfill"), "logical_date": datetime(2025, 3, 29, 1, 30, tzinfo=timezone.utc)}
+    assert orchestration.as_at_for(backfill_in_summer) == date(2025, 3, 31)
+    assert orchestration.as_at_for(backfill_in_winter) == date(2025, 3, 29)
+    assert orchestration.as_at_for({**context(run_type="backfill"), "params": {"as_at": "2024-12-31"}}) == date(2024, 12, 31)
+
+
+def test_the_nightly_run_fails_first_naming_the_setup_command_until_airflow_is_set_up(monkeypatch):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    monkeypatch.delenv("AIRFLOW_VAR_CSC_MONITOR_SETUP", raising=False)
+    with pytest.raises(AirflowFailException) as missing:
+        orchestration.check_setup_task(context("check_setup"))
+    assert str(missing.value) == ("Airflow is not set up for csc-monitor: run `csc-monitor airflow setup` "
+                                  "(it creates the csc_warehouse pool every warehouse task waits for)")
+    monkeypatch.setenv("AIRFLOW_VAR_CSC_MONITOR_SETUP", '{"pool": "csc_warehouse", "pool_slots": 1}')
+    assert orchestration.check_setup_task(context("check_setup")) is None

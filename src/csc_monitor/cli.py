@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from . import pipeline
+from . import airflow_setup
 from . import backfill as backfill_cli
 from .alerts import cli as alerts_cli
 from .config import load_settings
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
     alerts_cli.register(sub)
     backfill_cli.register(sub)
+    airflow_setup.register(sub)
     return parser
 
 
