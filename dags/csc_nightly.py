@@ -1,7 +1,7 @@
 """csc_nightly: load what has landed, validate, compute every indicator and alert, for one as-at date per run.
 
-**When.** At 01:30 Europe/London every night (computing as at yesterday), and whenever a watcher sees a new
-export in the landing folder (one asset per export kind). A backfill computes its logical dates as the as-at
+**When.** At 01:30 Europe/London every night (computing as at yesterday), and once per drop of exports
+in the landing folder (the watcher claims every export that landed together, once they have settled). A backfill computes its logical dates as the as-at
 dates: `csc-monitor backfill --airflow --from D1 --to D2 --every day` (or, in the UI or `airflow backfill
 create`, from D1 00:00 to D2 23:59) computes exactly D1..D2, with alerts muted unless the param
 `alert_in_backfill` is set. The `as_at` param of a manual run overrides all of this.
@@ -23,14 +23,13 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import (
-    Asset, AssetAny, AssetOrTimeSchedule, AssetWatcher, CronTriggerTimetable, Param, TriggerRule,
+    Asset, AssetOrTimeSchedule, AssetWatcher, CronTriggerTimetable, Param, TriggerRule,
     dag, get_current_context, task,
 )
 
 from csc_monitor import airflow_callbacks
 from csc_monitor.airflow_setup import WAREHOUSE_POOL
-from csc_monitor.airflow_triggers import LandedExportTrigger
-from csc_monitor.export_kinds import EXPORT_KINDS, asset_name
+from csc_monitor.airflow_triggers import LandedDropTrigger
 
 
 def _call(step: str, **kwargs):
@@ -40,10 +39,8 @@ def _call(step: str, **kwargs):
     return getattr(orchestration, step)(get_current_context(), **kwargs)
 
 
-EXPORT_ASSETS = [
-    Asset(asset_name(kind), group="csc-exports", watchers=[AssetWatcher(f"landing_{kind}", LandedExportTrigger(kind))])
-    for kind in EXPORT_KINDS
-]
+# One watcher for the whole landing folder: a drop of many exports is one event, so one run.
+EXPORTS_LANDED = Asset("csc_exports_landed", group="csc-exports", watchers=[AssetWatcher("landing_folder", LandedDropTrigger())])
 
 DEFAULT_ARGS = {
     "owner": "performance-team",
@@ -57,7 +54,7 @@ DEFAULT_ARGS = {
 @dag(
     dag_id="csc_nightly",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("30 1 * * *", timezone="Europe/London"), assets=AssetAny(*EXPORT_ASSETS)
+        timetable=CronTriggerTimetable("30 1 * * *", timezone="Europe/London"), assets=EXPORTS_LANDED
     ),
     start_date=pendulum.datetime(2025, 1, 1, tz="Europe/London"),
     catchup=False,
@@ -80,8 +77,8 @@ def csc_nightly():
         return _call("ingest_task")
 
     @task
-    def list_authorities():
-        return _call("authorities_task")
+    def list_authorities(loaded: list[str]):
+        return _call("authorities_task", loaded=loaded)
 
     @task(map_index_template="{{ authority }}")
     def validate_data(authority: str):
@@ -99,8 +96,9 @@ def csc_nightly():
     def publish(authority: str):
         _call("publish_task", authority=authority)
 
-    authorities, indicators = list_authorities(), list_indicators()
-    check_setup() >> ingest_exports() >> authorities
+    loaded = ingest_exports()
+    check_setup() >> loaded
+    authorities, indicators = list_authorities(loaded), list_indicators()
     computed = compute_indicator.expand(authority=authorities, indicator_id=indicators)
     validate_data.expand(authority=authorities) >> computed >> publish.expand(authority=authorities)
 

@@ -1,5 +1,6 @@
 """The Airflow task functions without Airflow: operational alerts, the deadline check, and a re-run after failure."""
 
+import logging
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
@@ -199,3 +200,66 @@ def test_the_nightly_run_fails_first_naming_the_setup_command_until_airflow_is_s
                                   "(it creates the csc_warehouse pool every warehouse task waits for)")
     monkeypatch.setenv("AIRFLOW_VAR_CSC_MONITOR_SETUP", '{"pool": "csc_warehouse", "pool_slots": 1}')
     assert orchestration.check_setup_task(context("check_setup")) is None
+
+
+def test_a_drop_is_claimed_whole_once_every_export_in_it_has_settled(tmp_path):
+    """Files landing together are one event: nothing while any export is still changing, then all of them at once,
+    then nothing (they left the landing folder). A file that is not an export stays where it is."""
+    import os
+    import time
+
+    from csc_monitor.airflow_triggers import claim_drop
+
+    generate(tmp_path / "gen", children=40, seed=3, reference_date=AS_AT)
+    landing, claimed = tmp_path / "landing", tmp_path / "claimed"
+    landing.mkdir()
+    names = ["allocations_999_2025-03-31.csv", "cin_census_999_2025.xml", "visits_999_2025-03-31.csv"]
+    for name in names:
+        (tmp_path / "gen" / name).rename(landing / name)
+    (landing / "readme.txt").write_text("not an export")
+    settled = time.time() - 120
+    for name in names[:2]:
+        os.utime(landing / name, (settled, settled))
+    assert claim_drop(landing, claimed, min_age_seconds=60) == {}  # the visits file is still landing
+    os.utime(landing / names[2], (settled, settled))
+    assert claim_drop(landing, claimed, min_age_seconds=60) == {
+        "allocations_999_2025-03-31.csv": "allocations", "cin_census_999_2025.xml": "cin_census", "visits_999_2025-03-31.csv": "events"}
+    assert claim_drop(landing, claimed, min_age_seconds=60) == {}
+    assert sorted(p.name for p in claimed.iterdir()) == names and [p.name for p in landing.iterdir()] == ["readme.txt"]
+
+
+def test_a_run_started_by_a_drop_an_earlier_run_loaded_covers_no_authority(monkeypatch, capsys):
+    monkeypatch.delenv("CSC_MONITOR_AUTHORITIES", raising=False)
+    drop_run = context("list_authorities", run_type="asset_triggered")
+    assert orchestration.authorities_task(drop_run, loaded=["cin_census_999_2025.xml"]) == ["999"]
+    assert orchestration.authorities_task(drop_run, loaded=[]) == []
+    assert "nothing new loaded: an earlier run loaded the exports that started this run" in capsys.readouterr().out
+    assert orchestration.authorities_task(context("list_authorities"), loaded=[]) == ["999"]  # the nightly run still runs
+
+
+def test_a_run_on_stale_exports_publishes_with_a_caveat_and_one_freshness_alert_instead_of_breaches(settings, engine, slack_env, capsys,
+                                                                                                  caplog):
+    """Exports dated 31 March computed as at 30 June (91 days later; the limit is 31): the figures publish, marked
+    stale, and the only message is the freshness alert naming the as-at date; no breach is judged on old data."""
+    generate(settings.landing_dir, children=150, seed=8, reference_date=AS_AT)
+    stale = {"params": {"as_at": "2025-06-30"}}
+    orchestration.ingest_task({**context("ingest_exports"), **stale})
+    orchestration.validate_task({**context("validate_data"), **stale}, "999")
+    for indicator in orchestration.indicator_ids_task({}):
+        orchestration.compute_task({**context(), **stale}, "999", indicator)
+    orchestration.publish_task({**context("publish"), **stale}, "999")
+
+    (post,) = slack_env.calls("chat.postMessage")
+    assert (post["channel"], post["text"]) == ("#csc-performance", "The latest export is 91 days old at 2025-06-30")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM pipeline_run WHERE run_id = :r"), {"r": RUN_ID}).scalar_one() == "published"
+        assert conn.execute(text("SELECT run_id FROM indicator_result WHERE as_at = '2025-06-30' AND scope_type = 'authority' "
+                                 "AND indicator_id = 'icpc_within_15_working_days'")).scalar_one() == RUN_ID
+        assert conn.execute(text("SELECT severity, examples FROM validation_result WHERE run_id = :r AND suite = 'freshness'"),
+                            {"r": RUN_ID}).one() == ("warning", "figures as at 2025-06-30 come from exports last dated 2025-03-31, "
+                                                                "91 days earlier (limit 31): breach alerts held back")
+        assert conn.execute(text("SELECT COUNT(*) FROM alert_state")).scalar_one() == 0
+    log = capsys.readouterr().out
+    assert "publish: authority 999, as-at 2025-06-30" in log
+    assert "breach alerts held back: the exports are older than the freshness limit (the data-freshness alert says so)" in log
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("great_expectations") and r.levelno < logging.WARNING] == []

@@ -1,7 +1,9 @@
-"""The triggerer side of event-driven runs: one watcher per export kind on the landing folder.
+"""The triggerer side of event-driven runs: one watcher on the landing folder, one event per drop.
 
-A file that stayed in place would fire its asset again and again, so the trigger claims it: it
-moves the file from the landing folder to `<data>/claimed/` before it fires. The run's ingest task
+An authority's exports land together (a census, the 903 tables, the event CSVs...). The trigger waits until
+the drop has settled (no recognised export changed for the settle time), then claims every export in it at
+once (moves them from the landing folder to `<data>/claimed/`) and fires one event naming them: one drop,
+one run. A claimed file is no longer in the landing folder, so it never fires again. The run's ingest task
 loads the claimed folder as well as the landing folder (content-hash dedup still applies).
 """
 
@@ -15,51 +17,53 @@ from typing import Any, AsyncIterator
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-from .export_kinds import matches
+from .export_kinds import EXPORT_KINDS, matches
 
 
-def claim_next(kind: str, landing_dir: Path, claimed_dir: Path, min_age_seconds: float = 0.0) -> Path | None:
-    """Move the oldest file of this kind that has stopped changing into claimed/; returns its new path."""
+def _export_kind(path: Path) -> str | None:
+    return next((kind for kind in EXPORT_KINDS if matches(kind, path)), None)
+
+
+def claim_drop(landing_dir: Path, claimed_dir: Path, min_age_seconds: float = 0.0) -> dict[str, str]:
+    """Move every recognised export into claimed/ once none has changed for min_age_seconds; {file name: kind}.
+    Nothing is claimed while any of them is still changing, so files landing together are claimed together."""
     if not landing_dir.is_dir():
-        return None
-    settled_before = time.time() - min_age_seconds
-    candidates = sorted(
-        (p for p in landing_dir.iterdir() if p.is_file() and not p.name.startswith(".")),
-        key=lambda p: (p.stat().st_mtime, p.name),
-    )
-    for path in candidates:
-        if path.stat().st_mtime <= settled_before and matches(kind, path):
-            claimed_dir.mkdir(parents=True, exist_ok=True)
-            return Path(shutil.move(str(path), claimed_dir / path.name))
-    return None
+        return {}
+    exports = {path: kind for path in landing_dir.iterdir()
+               if path.is_file() and not path.name.startswith(".") and (kind := _export_kind(path))}
+    if not exports or max(path.stat().st_mtime for path in exports) > time.time() - min_age_seconds:
+        return {}
+    claimed_dir.mkdir(parents=True, exist_ok=True)
+    for path in exports:
+        shutil.move(str(path), claimed_dir / path.name)
+    return {path.name: kind for path, kind in sorted(exports.items())}
 
 
-class LandedExportTrigger(BaseEventTrigger):
-    """Fire once per new export of `kind`; the folders are resolved in the triggerer, not at parse time."""
+class LandedDropTrigger(BaseEventTrigger):
+    """Fire once per settled drop of exports; the folders are resolved in the triggerer, not at parse time."""
 
-    def __init__(self, kind: str, poke_interval: float = 15.0, min_age_seconds: float = 10.0):
+    def __init__(self, poke_interval: float = 15.0, min_age_seconds: float = 10.0):
         super().__init__()
-        self.kind = kind
         self.poke_interval = poke_interval
         self.min_age_seconds = min_age_seconds
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
-            {"kind": self.kind, "poke_interval": self.poke_interval, "min_age_seconds": self.min_age_seconds},
+            {"poke_interval": self.poke_interval, "min_age_seconds": self.min_age_seconds},
         )
 
-    def claim(self) -> Path | None:
+    def claim(self) -> dict[str, str]:
         from .orchestration import claimed_dir, task_settings
 
         settings = task_settings()
-        return claim_next(self.kind, settings.landing_dir, claimed_dir(settings), self.min_age_seconds)
+        return claim_drop(settings.landing_dir, claimed_dir(settings), self.min_age_seconds)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         while True:
             claimed = await asyncio.to_thread(self.claim)
-            if claimed is not None:
-                self.log.info("claimed %s export %s", self.kind, claimed.name)
-                yield TriggerEvent({"kind": self.kind, "file": claimed.name})
+            if claimed:
+                self.log.info("claimed a drop of %d export(s): %s", len(claimed), ", ".join(sorted(claimed)))
+                yield TriggerEvent({"files": claimed})
                 return
             await asyncio.sleep(self.poke_interval)

@@ -26,6 +26,7 @@ from .alerts.outbox import deliver
 from .config import Settings, load_settings
 from .indicators.definitions import load_definitions
 from .run_ids import authority_run_id
+from .validation.freshness import is_stale
 
 TIMEZONE = "Europe/London"
 WAREHOUSE_CONN_ID = "csc_warehouse"
@@ -33,8 +34,14 @@ SLACK_CONN_ID = "slack_api_default"
 LANDING_DIR_VARIABLE = "csc_landing_dir"
 NIGHTLY_DAG_ID = "csc_nightly"
 
-# Great Expectations logs one INFO line per public function it registers (200+ per task): not news in a task log.
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+def _quiet_library_logs() -> None:
+    """Great Expectations logs one INFO line per public function it registers (200+ per task) and sets one of its
+    loggers to INFO when imported: not news in a task log. Its warnings and errors still show."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    from great_expectations.data_context.types import base
+
+    logging.getLogger(base.__name__).setLevel(logging.WARNING)
 
 
 def _log_step(step: str, authority: str, as_at: date, started: float, *did: str) -> None:
@@ -143,9 +150,13 @@ def _rows_loaded(settings: Settings, file_names: list[str]) -> int:
         return sum(conn.execute(query, {"f": name}).scalar_one() for name in file_names)
 
 
-def authorities_task(context) -> list[str]:
-    """The authorities tonight's run covers: CSC_MONITOR_AUTHORITIES (regional mode), else the one authority."""
+def authorities_task(context, loaded: list[str] | None = None) -> list[str]:
+    """The authorities tonight's run covers: CSC_MONITOR_AUTHORITIES (regional mode), else the one authority. A run
+    started by a drop that an earlier run already loaded covers none: its mapped tasks have nothing to do."""
     settings = task_settings()
+    if run_type_for(context) == "asset_triggered" and not loaded:
+        print("nothing new loaded: an earlier run loaded the exports that started this run; nothing to compute")
+        return []
     return list(settings.authorities) or [settings.authority]
 
 
@@ -163,6 +174,7 @@ def validate_task(context, authority: str) -> str:
     export, so the task fails without retries."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    _quiet_library_logs()
     started, as_at, run_type = time.monotonic(), as_at_for(context), run_type_for(context)
     settings, run_id = _for_authority(context, authority)
     try:
@@ -214,6 +226,7 @@ def publish_task(context, authority: str) -> None:
     data checks failed is not published: the task fails, so the Airflow run shows it."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    _quiet_library_logs()
     started, as_at, run_type = time.monotonic(), as_at_for(context), run_type_for(context)
     settings, run_id = _for_authority(context, authority)
     if not pipeline.open_for_figures(settings, as_at, run_id, run_type):
@@ -222,8 +235,12 @@ def publish_task(context, authority: str) -> None:
     alerts = not backfill or bool((context.get("params") or {}).get("alert_in_backfill"))
     queued_before = _outbox_keys(settings)
     outcome = pipeline.publish(settings, as_at, run_id, run_type, send=alerts, alerts=alerts)
-    messages = (f"{len(_outbox_keys(settings) - queued_before)} Slack message(s) queued and delivered" if alerts
-                else "alerts muted: a backfill recomputes history (param alert_in_backfill to alert)")
+    if not alerts:
+        messages = "alerts muted: a backfill recomputes history (param alert_in_backfill to alert)"
+    elif is_stale(pipeline.warehouse(settings), run_id):
+        messages = "breach alerts held back: the exports are older than the freshness limit (the data-freshness alert says so)"
+    else:
+        messages = f"{len(_outbox_keys(settings) - queued_before)} Slack message(s) queued and delivered"
     _log_step("publish", authority, as_at, started, f"run {run_id} ({run_type}) published", messages,
               *outcome.summary().splitlines())
 
