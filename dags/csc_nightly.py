@@ -1,13 +1,19 @@
 """csc_nightly: load what has landed, validate, compute every indicator and alert, for one as-at date per run.
 
-Runs at 01:30 Europe/London every night, and also whenever a watcher sees a new export of any kind in
-the landing folder (one asset per kind), so figures are current the morning after data lands and the
-nightly run still happens when nothing arrived. Every authority the run covers (one, or a region's in
-regional mode) is validated, computed and published by its own mapped task instances, named in the UI
-(`801`, `801 icpc_within_15_working_days`), so a CeleryExecutor spreads them across workers: an
-authority whose data checks fail is skipped and not published while the others publish. Each indicator
-computes in its own task; figures are checked and alerts go out for those that computed, and any
-failed task posts to the operations channel.
+**When.** At 01:30 Europe/London every night (computing as at yesterday), and once per drop of exports
+in the landing folder (the watcher claims every export that landed together, once they have settled). A backfill computes its logical dates as the as-at
+dates: `csc-monitor backfill --airflow --from D1 --to D2 --every day` (or, in the UI or `airflow backfill
+create`, from D1 00:00 to D2 23:59) computes exactly D1..D2, with alerts muted unless the param
+`alert_in_backfill` is set. The `as_at` param of a manual run overrides all of this.
+
+**Before the first run**, `csc-monitor airflow setup` creates the `csc_warehouse` pool the warehouse tasks
+share; `check_setup` fails the run, naming that command, if it has not been run.
+
+**Tasks.** Each authority the run covers (one, or a region's in regional mode) is validated, computed and
+published by its own mapped task instances, labelled by authority code and indicator id. An authority
+whose data checks fail is skipped and not published while the others publish; any failed task posts to
+the operations channel. Each task's log says the authority, as-at date, what it read and wrote and how
+long it took.
 
 Thin on purpose: each task calls csc_monitor.orchestration, the same code the CLI and tests run.
 Nothing here reads configuration: connections and variables are read inside the tasks.
@@ -17,15 +23,13 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import (
-    Asset, AssetAny, AssetOrTimeSchedule, AssetWatcher, CronTriggerTimetable, Param, TriggerRule,
+    Asset, AssetOrTimeSchedule, AssetWatcher, CronTriggerTimetable, Param, TriggerRule,
     dag, get_current_context, task,
 )
 
 from csc_monitor import airflow_callbacks
-from csc_monitor.airflow_triggers import LandedExportTrigger
-from csc_monitor.export_kinds import EXPORT_KINDS, asset_name
-
-WAREHOUSE_POOL = "csc_warehouse"  # bounds concurrent warehouse work across nightly, event and backfill runs
+from csc_monitor.airflow_setup import WAREHOUSE_POOL
+from csc_monitor.airflow_triggers import LandedDropTrigger
 
 
 def _call(step: str, **kwargs):
@@ -35,10 +39,8 @@ def _call(step: str, **kwargs):
     return getattr(orchestration, step)(get_current_context(), **kwargs)
 
 
-EXPORT_ASSETS = [
-    Asset(asset_name(kind), group="csc-exports", watchers=[AssetWatcher(f"landing_{kind}", LandedExportTrigger(kind))])
-    for kind in EXPORT_KINDS
-]
+# One watcher for the whole landing folder: a drop of many exports is one event, so one run.
+EXPORTS_LANDED = Asset("csc_exports_landed", group="csc-exports", watchers=[AssetWatcher("landing_folder", LandedDropTrigger())])
 
 DEFAULT_ARGS = {
     "owner": "performance-team",
@@ -52,7 +54,7 @@ DEFAULT_ARGS = {
 @dag(
     dag_id="csc_nightly",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("30 1 * * *", timezone="Europe/London"), assets=AssetAny(*EXPORT_ASSETS)
+        timetable=CronTriggerTimetable("30 1 * * *", timezone="Europe/London"), assets=EXPORTS_LANDED
     ),
     start_date=pendulum.datetime(2025, 1, 1, tz="Europe/London"),
     catchup=False,
@@ -66,13 +68,17 @@ DEFAULT_ARGS = {
     doc_md=__doc__,
 )
 def csc_nightly():
+    @task(pool="default_pool")  # outside the pool it checks for; fails without retrying (AirflowFailException)
+    def check_setup():
+        _call("check_setup_task")
+
     @task
     def ingest_exports():
         return _call("ingest_task")
 
     @task
-    def list_authorities():
-        return _call("authorities_task")
+    def list_authorities(loaded: list[str]):
+        return _call("authorities_task", loaded=loaded)
 
     @task(map_index_template="{{ authority }}")
     def validate_data(authority: str):
@@ -90,8 +96,9 @@ def csc_nightly():
     def publish(authority: str):
         _call("publish_task", authority=authority)
 
-    authorities, indicators = list_authorities(), list_indicators()
-    ingest_exports() >> authorities
+    loaded = ingest_exports()
+    check_setup() >> loaded
+    authorities, indicators = list_authorities(loaded), list_indicators()
     computed = compute_indicator.expand(authority=authorities, indicator_id=indicators)
     validate_data.expand(authority=authorities) >> computed >> publish.expand(authority=authorities)
 

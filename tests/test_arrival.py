@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from csc_monitor.airflow_triggers import claim_next
+from csc_monitor.airflow_triggers import claim_drop
 from csc_monitor.synthetic.cin import build_authority, write_cin_census
 from csc_monitor.ingest.landing import ingest_landing
 
@@ -89,8 +89,9 @@ def test_a_file_held_open_for_writing_is_not_read_or_claimed(settings, engine):
         writer.write(VISITS)
         writer.flush()
         assert ingest_landing(engine, settings).waiting == ["visits_999_2025-03-31.csv"]
-        assert claim_next("events", settings.landing_dir, settings.data_dir / "claimed", 0) is None
-    assert claim_next("events", settings.landing_dir, settings.data_dir / "claimed", 0) == settings.data_dir / "claimed" / path.name
+        assert claim_drop(settings.landing_dir, settings.data_dir / "claimed", 0) == {}
+    assert claim_drop(settings.landing_dir, settings.data_dir / "claimed", 0) == {path.name: "events"}
+    assert (settings.data_dir / "claimed" / path.name).read_text() == VISITS
 
 
 def test_a_truncated_file_rejected_is_picked_up_again_once_complete(settings, engine):

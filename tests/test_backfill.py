@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import text
 
 from csc_monitor import pipeline
-from csc_monitor.backfill import as_at_dates
+from csc_monitor.backfill import airflow_backfill_command, as_at_dates
 from csc_monitor.cli import main
 from csc_monitor.synthetic import generate
 
@@ -42,3 +42,14 @@ def test_backfill_equals_single_date_runs_and_posts_nothing(settings, engine, mo
         pipeline.compute(settings, [d], f"single__{d.isoformat()}")
     with engine.connect() as conn:
         assert conn.execute(text(RESULT)).all() == backfilled
+
+
+def test_airflow_backfill_covers_whole_london_days_so_its_runs_compute_the_dates_given(capsys):
+    """csc_nightly's backfill runs fall at 01:30 London on each as-at date: the window is the first date's midnight to
+    the last date's 23:59:59, London time (here across the change to summer time)."""
+    assert airflow_backfill_command(date(2025, 3, 29), date(2025, 3, 31), max_active_runs=2) == [
+        "airflow", "backfill", "create", "--dag-id", "csc_nightly", "--from-date", "2025-03-29T00:00:00+00:00",
+        "--to-date", "2025-03-31T23:59:59+01:00", "--max-active-runs", "2", "--reprocess-behavior", "completed"]
+    assert airflow_backfill_command(date(2025, 1, 1), date(2025, 1, 5), alert=True)[-2:] == ["--dag-run-conf", '{"alert_in_backfill": true}']
+    assert main(["backfill", "--airflow", "--from", "2025-01-01", "--to", "2025-01-31", "--every", "month-end"]) == 2
+    assert "for month-ends only, leave out --airflow" in capsys.readouterr().err

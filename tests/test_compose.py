@@ -407,12 +407,10 @@ def test_same_result_through_the_docker_cli(docker_config, config):
 
 
 def test_airflow_connection_variable_and_pool_match_the_dags(config):
-    """Tasks read connection csc_warehouse and variable csc_landing_dir; the init service creates the DAGs' pool."""
+    """Tasks read connection csc_warehouse and variable csc_landing_dir; the init service runs the setup command (the DAGs' pool)."""
     from csc_monitor.orchestration import LANDING_DIR_VARIABLE, WAREHOUSE_CONN_ID
 
-    dag_source = (REPO / "dags" / "csc_nightly.py").read_text()
-    pool = re.search(r'WAREHOUSE_POOL = "([^"]+)"', dag_source).group(1)
-    assert f"airflow pools set {pool} " in " ".join(config["services"]["airflow-init"]["command"])
+    assert "csc-monitor airflow setup --pool-slots 1" in " ".join(config["services"]["airflow-init"]["command"])
     for name, svc in airflow_services(config).items():
         env = svc["environment"]
         connection = urlsplit(env[f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}"])

@@ -21,9 +21,11 @@ AS_AT = date(2025, 3, 31)
 
 @pytest.fixture(scope="session")
 def airflow_db():
-    """Migrate the session's SQLite metadata database once (Airflow home is set in conftest)."""
+    """Migrate the session's SQLite metadata database once (Airflow home is set in conftest) and set it up for
+    csc-monitor, as an administrator would."""
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
+    subprocess.run([str(airflow.with_name("csc-monitor")), "airflow", "setup"], check=True, capture_output=True)
 
 
 @pytest.fixture(scope="session")
@@ -47,30 +49,26 @@ def test_nightly_task_order(dagbag):
     dag = dagbag.dags["csc_nightly"]
     upstream = {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks}
     assert upstream == {
-        "ingest_exports": [], "list_authorities": ["ingest_exports"], "validate_data": ["list_authorities"],
+        "check_setup": [], "ingest_exports": ["check_setup"], "list_authorities": ["ingest_exports"], "validate_data": ["list_authorities"],
         "list_indicators": [], "compute_indicator": ["list_authorities", "list_indicators", "validate_data"],
         "publish": ["compute_indicator", "list_authorities"],
     }
     assert dag.get_task("compute_indicator").map_index_template == "{{ authority }} {{ indicator_id }}"
     assert dag.get_task("validate_data").map_index_template == dag.get_task("publish").map_index_template == "{{ authority }}"
     assert dag.get_task("compute_indicator").trigger_rule == dag.get_task("publish").trigger_rule == "all_done"
-    assert {t.pool for t in dag.tasks} == {"csc_warehouse"}
+    assert {t.task_id: t.pool for t in dag.tasks if t.pool != "csc_warehouse"} == {"check_setup": "default_pool"}
 
 
-def test_nightly_is_scheduled_by_time_or_by_a_watched_asset_per_export_kind(dagbag):
-    from csc_monitor.airflow_triggers import LandedExportTrigger
-    from csc_monitor.export_kinds import EXPORT_KINDS
+def test_nightly_is_scheduled_by_time_or_by_one_watcher_on_the_landing_folder(dagbag):
+    from csc_monitor.airflow_triggers import LandedDropTrigger
 
     dag = dagbag.dags["csc_nightly"]
     timetable = dag.timetable
     assert type(timetable).__name__ == "AssetOrTimeSchedule"
     assert (timetable.timetable.expression, str(timetable.timetable.timezone)) == ("30 1 * * *", "Europe/London")
-    assets = {asset.name: asset for asset in dag.timetable.asset_condition.objects}
-    assert set(assets) == {"csc_export_cin_census", "csc_export_ssda903", "csc_export_allocations", "csc_export_events",
-                           "csc_export_annex_a"} == {f"csc_export_{k}" for k in EXPORT_KINDS}
-    for name, asset in assets.items():
-        (watcher,) = asset.watchers
-        assert isinstance(watcher.trigger, LandedExportTrigger) and f"csc_export_{watcher.trigger.kind}" == name
+    asset = dag.timetable.asset_condition
+    (watcher,) = asset.watchers
+    assert asset.name == "csc_exports_landed" and isinstance(watcher.trigger, LandedDropTrigger)
 
 
 def test_dag_test_runs_nightly_on_generated_data(dagbag, warehouse_url, tmp_path, monkeypatch):
@@ -97,10 +95,10 @@ def test_dag_test_runs_nightly_on_generated_data(dagbag, warehouse_url, tmp_path
 
 
 def test_dag_test_runs_the_event_driven_path(dagbag, tmp_path, monkeypatch):
-    """A census and an allocations file land; each watcher claims its own file once; the run loads and publishes.
+    """A census and an allocations file land together; the watcher claims both at once; the run loads and publishes.
 
     Configuration comes from an Airflow connection and variable here (the nightly test uses the environment)."""
-    from csc_monitor.airflow_triggers import LandedExportTrigger
+    from csc_monitor.airflow_triggers import LandedDropTrigger
 
     landing, warehouse_url = tmp_path / "drop", f"duckdb:///{tmp_path / 'wh.duckdb'}"
     with FakeSlack() as slack:
@@ -113,10 +111,9 @@ def test_dag_test_runs_the_event_driven_path(dagbag, tmp_path, monkeypatch):
         for name in ("cin_census_999_2025.xml", "allocations_999_2025-03-31.csv"):
             (tmp_path / "gen" / name).rename(landing / name)
 
-        census, allocations = LandedExportTrigger("cin_census"), LandedExportTrigger("allocations")
-        assert census.claim() == tmp_path / "data" / "claimed" / "cin_census_999_2025.xml"
-        assert census.claim() is None  # the same file cannot fire twice
-        assert allocations.claim().name == "allocations_999_2025-03-31.csv"
+        watcher = LandedDropTrigger(settle_seconds=0)
+        assert watcher.claim() == {"allocations_999_2025-03-31.csv": "allocations", "cin_census_999_2025.xml": "cin_census"}
+        assert watcher.claim() == {}  # the same files cannot fire twice
         assert list(landing.iterdir()) == []
 
         run = dagbag.dags["csc_nightly"].test(logical_date=None, run_after=datetime(2025, 4, 1, 9, 15, tzinfo=timezone.utc))

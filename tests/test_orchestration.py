@@ -1,5 +1,6 @@
 """The Airflow task functions without Airflow: operational alerts, the deadline check, and a re-run after failure."""
 
+import logging
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
@@ -176,3 +177,85 @@ def test_task_settings_come_from_airflow_connections_and_variables_before_the_en
     settings = orchestration.task_settings()
     assert settings.warehouse_url == "postgresql+psycopg2://csc:s3cret@postgres:5432/warehouse"
     assert (settings.slack_token, settings.slack_base_url, str(settings.landing_dir)) == ("xoxb-1", "http://slack.local/api/", "/srv/drop")
+
+
+def test_as_at_is_the_day_before_a_nightly_run_and_the_logical_date_of_a_backfill_run():
+    """A backfill's logical date is the as-at date, so `airflow backfill create --from-date D1 --to-date D2` (whole
+    days, London time) computes D1..D2; the run at 01:30 London computes yesterday; an `as_at` param wins."""
+    assert orchestration.as_at_for(context()) == date(2025, 3, 31)
+    backfill_in_summer = {**context(run_type="backfill"), "logical_date": datetime(2025, 3, 31, 0, 30, tzinfo=timezone.utc)}
+    backfill_in_winter = {**context(run_type="backfill"), "logical_date": datetime(2025, 3, 29, 1, 30, tzinfo=timezone.utc)}
+    assert orchestration.as_at_for(backfill_in_summer) == date(2025, 3, 31)
+    assert orchestration.as_at_for(backfill_in_winter) == date(2025, 3, 29)
+    assert orchestration.as_at_for({**context(run_type="backfill"), "params": {"as_at": "2024-12-31"}}) == date(2024, 12, 31)
+
+
+def test_the_nightly_run_fails_first_naming_the_setup_command_until_airflow_is_set_up(monkeypatch):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    monkeypatch.delenv("AIRFLOW_VAR_CSC_MONITOR_SETUP", raising=False)
+    with pytest.raises(AirflowFailException) as missing:
+        orchestration.check_setup_task(context("check_setup"))
+    assert str(missing.value) == ("Airflow is not set up for csc-monitor: run `csc-monitor airflow setup` "
+                                  "(it creates the csc_warehouse pool every warehouse task waits for)")
+    monkeypatch.setenv("AIRFLOW_VAR_CSC_MONITOR_SETUP", '{"pool": "csc_warehouse", "pool_slots": 1}')
+    assert orchestration.check_setup_task(context("check_setup")) is None
+
+
+def test_a_drop_is_claimed_whole_once_every_export_in_it_has_settled(tmp_path):
+    """Files landing together are one event: nothing while any export is still changing, then all of them at once,
+    then nothing (they left the landing folder). A file that is not an export stays where it is."""
+    from csc_monitor.airflow_triggers import claim_drop
+
+    generate(tmp_path / "gen", children=40, seed=3, reference_date=AS_AT)
+    landing, claimed = tmp_path / "landing", tmp_path / "claimed"
+    landing.mkdir()
+    names = ["allocations_999_2025-03-31.csv", "cin_census_999_2025.xml", "visits_999_2025-03-31.csv"]
+    for name in names:
+        (tmp_path / "gen" / name).rename(landing / name)
+    (landing / "readme.txt").write_text("not an export")
+    for name in names[:2]:
+        (landing / f"{name}.done").touch()  # the copy job's word that these two are complete
+    assert claim_drop(landing, claimed, settle_seconds=60) == {}  # the visits file is still landing
+    (landing / f"{names[2]}.done").touch()
+    assert claim_drop(landing, claimed, settle_seconds=60) == {
+        "allocations_999_2025-03-31.csv": "allocations", "cin_census_999_2025.xml": "cin_census", "visits_999_2025-03-31.csv": "events"}
+    assert claim_drop(landing, claimed, settle_seconds=60) == {}
+    assert sorted(p.name for p in claimed.iterdir()) == names and [p.name for p in landing.iterdir()] == ["readme.txt"]
+
+
+def test_a_run_started_by_a_drop_an_earlier_run_loaded_covers_no_authority(monkeypatch, capsys):
+    monkeypatch.delenv("CSC_MONITOR_AUTHORITIES", raising=False)
+    drop_run = context("list_authorities", run_type="asset_triggered")
+    assert orchestration.authorities_task(drop_run, loaded=["cin_census_999_2025.xml"]) == ["999"]
+    assert orchestration.authorities_task(drop_run, loaded=[]) == []
+    assert "nothing new loaded: an earlier run loaded the exports that started this run" in capsys.readouterr().out
+    assert orchestration.authorities_task(context("list_authorities"), loaded=[]) == ["999"]  # the nightly run still runs
+
+
+def test_a_run_on_stale_exports_publishes_with_a_caveat_and_one_freshness_alert_instead_of_breaches(settings, engine, slack_env, capsys,
+                                                                                                  caplog):
+    """Exports dated 31 March computed as at 30 June (91 days later; the limit is 31): the figures publish, marked
+    stale, and the only message is the freshness alert naming the as-at date; no breach is judged on old data."""
+    generate(settings.landing_dir, children=150, seed=8, reference_date=AS_AT)
+    stale = {"params": {"as_at": "2025-06-30"}}
+    orchestration.ingest_task({**context("ingest_exports"), **stale})
+    orchestration.validate_task({**context("validate_data"), **stale}, "999")
+    for indicator in orchestration.indicator_ids_task({}):
+        orchestration.compute_task({**context(), **stale}, "999", indicator)
+    orchestration.publish_task({**context("publish"), **stale}, "999")
+
+    (post,) = slack_env.calls("chat.postMessage")
+    assert (post["channel"], post["text"]) == ("#csc-performance", "The latest export is 91 days old at 2025-06-30")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM pipeline_run WHERE run_id = :r"), {"r": RUN_ID}).scalar_one() == "published"
+        assert conn.execute(text("SELECT run_id FROM indicator_result WHERE as_at = '2025-06-30' AND scope_type = 'authority' "
+                                 "AND indicator_id = 'icpc_within_15_working_days'")).scalar_one() == RUN_ID
+        assert conn.execute(text("SELECT severity, examples FROM validation_result WHERE run_id = :r AND suite = 'freshness'"),
+                            {"r": RUN_ID}).one() == ("warning", "figures as at 2025-06-30 come from exports last dated 2025-03-31, "
+                                                                "91 days earlier (limit 31): breach alerts held back")
+        assert conn.execute(text("SELECT COUNT(*) FROM alert_state")).scalar_one() == 0
+    log = capsys.readouterr().out
+    assert "publish: authority 999, as-at 2025-06-30" in log
+    assert "breach alerts held back: the exports are older than the freshness limit (the data-freshness alert says so)" in log
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("great_expectations") and r.levelno < logging.WARNING] == []

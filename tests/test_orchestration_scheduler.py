@@ -1,22 +1,18 @@
-"""A real Airflow scheduler, dag-processor and api-server (LocalExecutor, SQLite metadata) carry out
-`airflow backfill create` over six dates: one result set per date, the single-date figures, no alert.
+"""The real stack: PostgreSQL metadata (a database of this test's own), api-server, scheduler, dag-processor and
+triggerer as separate processes (tests/support/airflow_stack.py), set up by `csc-monitor airflow setup`.
 
-The only test that starts Airflow's processes; they run in their own process group and are killed
-as a group at the end. Only the ICPC indicator is enabled (a project folder with one definition) to
-keep the number of task processes small.
+`csc-monitor backfill --airflow` of three named as-at dates (across the change to British Summer Time) computes
+exactly those three dates, one run each, with the single-date figures, run ids that show the date, and no alert:
+the publish log says alerts are muted. The only test that starts Airflow's processes; one combined test, since
+they are slow and CPU-heavy. Only the ICPC indicator is enabled (a project folder with one definition) to keep
+the number of task processes small.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
 from sqlalchemy import text
 
@@ -24,31 +20,19 @@ from csc_monitor import pipeline
 from csc_monitor.config import load_settings
 from csc_monitor.synthetic import generate
 from tests.conftest import PROJECT
+from tests.support.airflow_stack import airflow_stack
 from tests.support.fake_slack import FakeSlack
 
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 INDICATOR = "icpc_within_15_working_days"
-DATES = [date(2025, 3, 26) + timedelta(days=n) for n in range(6)]  # as-at dates: runs 27-31 March and 1 April
+AS_AT_DATES = [date(2025, 3, 29), date(2025, 3, 30), date(2025, 3, 31)]  # clocks went forward on 30 March 2025
+RUN_IDS = {  # 01:30 Europe/London on the as-at date (01:30 does not exist on 30 March: Airflow runs it at 02:30 BST)
+    "backfill__2025-03-29T01:30:00+00:00": date(2025, 3, 29),
+    "backfill__2025-03-30T01:30:00+00:00": date(2025, 3, 30),
+    "backfill__2025-03-31T00:30:00+00:00": date(2025, 3, 31),
+}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(what: str, condition, timeout: float, logs: Path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(2)
-    tails = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(logs.glob("*.log")))
-    raise AssertionError(f"timed out waiting for {what}\n{tails}")
-
-
-def _project_with_one_indicator(folder: Path) -> Path:
+def _project_with_one_indicator(folder):
     for name in ("sql", "expectations", "config", "dags"):
         if (PROJECT / name).exists():
             shutil.copytree(PROJECT / name, folder / name)
@@ -57,7 +41,7 @@ def _project_with_one_indicator(folder: Path) -> Path:
     return folder
 
 
-def test_airflow_backfill_over_six_dates(postgres_database, tmp_path):
+def test_real_stack_setup_and_a_backfill_of_three_as_at_dates(postgres_database, tmp_path):
     schema = "backfill_sched"
     admin = pipeline.make_engine(postgres_database)
     with admin.begin() as conn:
@@ -65,70 +49,54 @@ def test_airflow_backfill_over_six_dates(postgres_database, tmp_path):
     admin.dispose()
     warehouse_url = f"{postgres_database}?options=-csearch_path%3D{schema}"
     project = _project_with_one_indicator(tmp_path / "project")
-    home, logs, port = tmp_path / "airflow", tmp_path / "logs", _free_port()
-    logs.mkdir()
-    with FakeSlack() as slack:
-        env = {
-            **os.environ,
-            "AIRFLOW_HOME": str(home), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(project / "dags"), "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__PARALLELISM": "2", "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-            "AIRFLOW__API__PORT": str(port), "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API_AUTH__JWT_SECRET": "test-secret", "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            # Backfill runs only on an unpaused DAG; no cron run of "today" may join them (it would alert).
-            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
-            "CSC_MONITOR_PROJECT_DIR": str(project), "CSC_MONITOR_DATA_DIR": str(tmp_path / "data"),
-            "CSC_MONITOR_LANDING_DIR": str(tmp_path / "landing"), "CSC_MONITOR_DATA_DOCS": "0",
-            "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_BASE_URL": slack.base_url,
-        }
-        env["AIRFLOW_CONN_CSC_WAREHOUSE"] = '{"conn_type": "generic", "extra": {"sqlalchemy_url": "%s"}}' % warehouse_url
-        settings = load_settings(warehouse_url=warehouse_url, data_dir=tmp_path / "data", landing_dir=tmp_path / "landing")
-        generate(settings.landing_dir, children=150, seed=4, reference_date=date(2025, 3, 31))
-        pipeline.ingest(settings)
+    settings = load_settings(warehouse_url=warehouse_url, data_dir=tmp_path / "data", landing_dir=tmp_path / "landing")
+    generate(settings.landing_dir, children=150, seed=4, reference_date=date(2025, 3, 31))
+    pipeline.ingest(settings)
+    engine = pipeline.warehouse(settings)
 
-        subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=120)
-        subprocess.run([AIRFLOW, "pools", "set", "csc_warehouse", "2", "test"], env=env, check=True, capture_output=True, timeout=60)
-        processes = [
-            subprocess.Popen([AIRFLOW, *command], env=env, stdout=(logs / f"{command[0]}.log").open("w"),
-                             stderr=subprocess.STDOUT, start_new_session=True)
-            for command in (["api-server", "--port", str(port)], ["scheduler"], ["dag-processor"])
-        ]
-        try:
-            _wait("the DAG to be parsed", lambda: "csc_nightly" in subprocess.run(
-                [AIRFLOW, "dags", "list", "-o", "plain"], env=env, capture_output=True, text=True, timeout=60).stdout, 120, logs)
-            subprocess.run([AIRFLOW, "dags", "unpause", "csc_nightly"], env=env, check=True, capture_output=True, timeout=60)
-            created = subprocess.run(
-                [AIRFLOW, "backfill", "create", "--dag-id", "csc_nightly", "--from-date", "2025-03-27T00:00:00+00:00",
-                 "--to-date", "2025-04-01T12:00:00+00:00", "--max-active-runs", "2"],
-                env=env, capture_output=True, text=True, timeout=60)
-            assert created.returncode == 0, created.stderr[-3000:]
-            engine = pipeline.warehouse(settings)
+    with FakeSlack() as slack, airflow_stack(tmp_path / "airflow", project / "dags", {
+        # No cron run of "today" may join the backfill (it would alert).
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        "AIRFLOW_CONN_CSC_WAREHOUSE": json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": warehouse_url}}),
+        "CSC_MONITOR_PROJECT_DIR": str(project), "CSC_MONITOR_DATA_DIR": str(settings.data_dir),
+        "CSC_MONITOR_LANDING_DIR": str(settings.landing_dir), "CSC_MONITOR_DATA_DOCS": "0",
+        "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_BASE_URL": slack.base_url,
+    }) as stack:
+        stack.run("csc-monitor", "airflow", "setup", "--pool-slots", "1")
+        assert stack.run("csc-monitor", "airflow", "setup", "--pool-slots", "2").stdout == (
+            "pool csc_warehouse: 2 slot(s); variable csc_monitor_setup set\n")  # idempotent: run again, resized
+        pools = json.loads(stack.run("airflow", "pools", "get", "csc_warehouse", "-o", "json").stdout)
+        assert [(p["pool"], int(p["slots"])) for p in pools] == [("csc_warehouse", 2)]
 
-            def published():
-                with engine.connect() as conn:
-                    return conn.execute(text("SELECT COUNT(*) FROM pipeline_run WHERE run_type = 'backfill' AND status = 'published'")).scalar_one() == 6
-            _wait("six published backfill runs", published, 300, logs)
-        finally:
-            for process in processes:
-                os.killpg(process.pid, signal.SIGTERM)
-            for process in processes:
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=10)
+        stack.wait("the DAG to be parsed", lambda: "csc_nightly" in stack.run("airflow", "dags", "list", "-o", "plain").stdout, 180)
+        stack.run("airflow", "dags", "unpause", "csc_nightly")
+        created = stack.run("csc-monitor", "backfill", "--airflow", "--from", "2025-03-29", "--to", "2025-03-31",
+                            "--every", "day", "--max-active-runs", "2")
+        assert "--from-date 2025-03-29T00:00:00+00:00 --to-date 2025-03-31T23:59:59+01:00" in created.stdout
 
-        query = text("SELECT as_at, scope_type, scope, numerator, denominator, value, overdue FROM indicator_result "
-                     "WHERE indicator_id = :i ORDER BY as_at, scope_type, scope")
-        with engine.connect() as conn:
-            backfilled = conn.execute(query, {"i": INDICATOR}).all()
-            authority = conn.execute(text("SELECT as_at, COUNT(*) FROM indicator_result WHERE scope_type = 'authority' GROUP BY as_at")).all()
-            outbox = conn.execute(text("SELECT COUNT(*) FROM slack_outbox")).scalar_one()
-        assert sorted(authority) == [(d, 1) for d in DATES]
-        assert outbox == 0 and slack.calls("chat.postMessage") == []
-        for d in DATES:
-            pipeline.compute(settings, [d], f"single__{d.isoformat()}", [INDICATOR])
-        with engine.connect() as conn:
-            assert conn.execute(query, {"i": INDICATOR}).all() == backfilled
+        def published():
+            with engine.connect() as conn:
+                return conn.execute(text("SELECT COUNT(*) FROM pipeline_run WHERE run_type = 'backfill' AND status <> 'running' "
+                                         "AND status <> 'validated'")).scalar_one() == 3
+        stack.wait("three finished backfill runs", published, 420)
+        publish_logs = stack.task_logs("csc_nightly", "publish")
+
+    with engine.connect() as conn:
+        runs = dict(conn.execute(text("SELECT run_id, as_at FROM pipeline_run WHERE run_type = 'backfill' AND status = 'published'")).all())
+        authority = conn.execute(text("SELECT as_at, run_id FROM indicator_result WHERE scope_type = 'authority' ORDER BY as_at")).all()
+        outbox = conn.execute(text("SELECT COUNT(*) FROM slack_outbox")).scalar_one()
+        backfilled = conn.execute(text("SELECT as_at, scope_type, scope, numerator, denominator, overdue FROM indicator_result "
+                                       "ORDER BY as_at, scope_type, scope")).all()
+    assert runs == RUN_IDS
+    assert [(row.as_at, row.run_id) for row in authority] == [(d, r) for r, d in RUN_IDS.items()]
+    assert outbox == 0 and slack.calls("chat.postMessage") == []
+    assert set(publish_logs) == set(RUN_IDS)
+    for run_id, as_at in RUN_IDS.items():
+        assert f"publish: authority 999, as-at {as_at.isoformat()}" in publish_logs[run_id]
+        assert "alerts muted: a backfill recomputes history (param alert_in_backfill to alert)" in publish_logs[run_id]
+
+    for as_at in AS_AT_DATES:
+        pipeline.compute(settings, [as_at], f"single__{as_at.isoformat()}", [INDICATOR])
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT as_at, scope_type, scope, numerator, denominator, overdue FROM indicator_result "
+                                 "ORDER BY as_at, scope_type, scope")).all() == backfilled

@@ -1,73 +1,79 @@
-"""The triggerer side of event-driven runs: one watcher per export kind on the landing folder.
+"""The triggerer side of event-driven runs: one watcher on the landing folder, one event per drop.
 
-A file that stayed in place would fire its asset again and again, so the trigger claims it: it
-moves the file from the landing folder to `<data>/claimed/` before it fires. The run's ingest task
-loads the claimed folder as well as the landing folder (content-hash dedup still applies). Only a
-complete file is claimed, by the same rule as every ingest (ingest/arrival.py: settled or marked done,
-not a temporary name, not open for writing).
+An authority's exports land together (a census, the 903 tables, the event CSVs...). The trigger waits until
+every recognised export in the drop is complete, by the same rule as every ingest (ingest/arrival.py: settled
+for the settle time or marked `<file>.done`, not a temporary name, not open for writing), then claims them all
+at once (moves them from the landing folder to `<data>/claimed/`, keeping their folders) and fires one event:
+one drop, one run. A claimed file is no longer in the landing folder, so it never fires again. The run's ingest
+task loads the claimed folder as well as the landing folder (content-hash dedup still applies).
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-from .export_kinds import matches
-from .ingest.arrival import arrivals, forget_marker
+from .export_kinds import EXPORT_KINDS, matches
+from .ingest.arrival import arrivals, forget_marker, landing_entries
 from .private import private_dir, private_file
 
 
-def _matches(kind: str, path: Path) -> bool:
+def _export_kind(path: Path) -> str | None:
     """A file the watcher cannot even recognise (binary, unreadable) is not claimed: the ingest task rejects it by name."""
     try:
-        return matches(kind, path)
+        return next((kind for kind in EXPORT_KINDS if matches(kind, path)), None)
     except Exception:  # noqa: BLE001 - one bad file must never stop the watcher
-        return False
+        return None
 
 
-def claim_next(kind: str, landing_dir: Path, claimed_dir: Path, settle_seconds: float) -> Path | None:
-    """Move the oldest complete regular file of this kind into claimed/; returns its new path. Links, devices and
-    folders are left for the ingest task, which rejects or reads them."""
-    candidates = sorted((p for p in arrivals(landing_dir, settle_seconds) if p.is_file() and not p.is_symlink()),
-                        key=lambda p: (p.stat().st_mtime, p.name))
-    for path in candidates:
-        if _matches(kind, path):
-            private_dir(claimed_dir)
-            claimed = Path(shutil.move(str(path), claimed_dir / path.name))
-            forget_marker(path)
-            return private_file(claimed)
-    return None
+def claim_drop(landing_dir: Path, claimed_dir: Path, settle_seconds: float) -> dict[str, str]:
+    """Move every recognised export into claimed/ once all of them are complete; {file path under the landing
+    folder: kind}. Nothing is claimed while any of them is still arriving, so files landing together are claimed
+    together. Links, devices and anything unrecognised are left for the ingest task, which rejects or reads them."""
+    exports = {path: kind for path in landing_entries(landing_dir)
+               if path.is_file() and not path.is_symlink() and (kind := _export_kind(path))}
+    if not exports or set(exports) - set(arrivals(landing_dir, settle_seconds)):
+        return {}
+    for path in exports:
+        target = claimed_dir / path.relative_to(landing_dir)  # a folder such as 2017-18/ still tells the year
+        private_dir(target.parent)
+        private_file(Path(shutil.move(str(path), target)))
+        forget_marker(path)
+    return {str(path.relative_to(landing_dir)): kind for path, kind in sorted(exports.items())}
 
 
-class LandedExportTrigger(BaseEventTrigger):
-    """Fire once per new export of `kind`; the folders are resolved in the triggerer, not at parse time."""
+class LandedDropTrigger(BaseEventTrigger):
+    """Fire once per complete drop of exports; the folders and settle time are resolved in the triggerer, not at parse time."""
 
-    def __init__(self, kind: str, poke_interval: float = 15.0):
+    def __init__(self, poke_interval: float = 15.0, settle_seconds: float | None = None):
         super().__init__()
-        self.kind = kind
         self.poke_interval = poke_interval
+        self.settle_seconds = settle_seconds  # None: CSC_MONITOR_SETTLE_SECONDS, as for every ingest
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
-            {"kind": self.kind, "poke_interval": self.poke_interval},
+            {"poke_interval": self.poke_interval, "settle_seconds": self.settle_seconds},
         )
 
-    def claim(self) -> Path | None:
+    def claim(self) -> dict[str, str]:
         from .orchestration import claimed_dir, task_settings
 
         settings = task_settings()
-        return claim_next(self.kind, settings.landing_dir, claimed_dir(settings), settings.settle_seconds)
+        settle = settings.settle_seconds if self.settle_seconds is None else self.settle_seconds
+        return claim_drop(settings.landing_dir, claimed_dir(settings), settle)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         while True:
             claimed = await asyncio.to_thread(self.claim)
-            if claimed is not None:
-                self.log.info("claimed %s export %s", self.kind, claimed.name)
-                yield TriggerEvent({"kind": self.kind, "file": claimed.name})
+            if claimed:
+                kinds = Counter(claimed.values())
+                self.log.info("claimed a drop of %d export(s): %s", len(claimed), ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+                yield TriggerEvent({"files": claimed})
                 return
             await asyncio.sleep(self.poke_interval)

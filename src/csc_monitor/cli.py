@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from . import exit_codes, pipeline
+from . import airflow_setup, exit_codes, pipeline
 from . import backfill as backfill_cli
 from .alerts import cli as alerts_cli
 from .config import load_settings
@@ -215,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
     alerts_cli.register(sub)
     backfill_cli.register(sub)
+    airflow_setup.register(sub)
     return parser
 
 

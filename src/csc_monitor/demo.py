@@ -36,13 +36,13 @@ def airflow_environment(data_dir: Path) -> dict[str, str]:
     }
 
 
-def _airflow(args: list[str], env: dict[str, str]) -> None:
-    command = [str(Path(sys.executable).with_name("airflow")), *args]
-    print("$", " ".join(["airflow", *args]), flush=True)
+def _airflow(args: list[str], env: dict[str, str], program: str = "airflow") -> None:
+    command = [str(Path(sys.executable).with_name(program)), *args]
+    print("$", " ".join([program, *args]), flush=True)
     completed = subprocess.run(command, env=env, capture_output=True, text=True)
     if completed.returncode != 0:
         sys.stderr.write(completed.stdout[-4000:] + completed.stderr[-4000:])
-        raise SystemExit(f"airflow {' '.join(args)} failed ({completed.returncode})")
+        raise SystemExit(f"{program} {' '.join(args)} failed ({completed.returncode})")
 
 
 def run_demo(reference_date: date, children: int) -> int:
@@ -54,6 +54,7 @@ def run_demo(reference_date: date, children: int) -> int:
           f"(planted ICPC figure {planted['numerator']}/{planted['denominator']})")
     env = airflow_environment(settings.data_dir)
     _airflow(["db", "migrate"], env)
+    _airflow(["airflow", "setup"], env, program="csc-monitor")
     _airflow(["dags", "test", "csc_nightly", (reference_date + timedelta(days=1)).isoformat()], env)
     print("\n".join(summary(settings, reference_date, planted)))
     return 0

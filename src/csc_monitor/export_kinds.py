@@ -1,8 +1,8 @@
-"""The export kinds that land in the drop folder, one Airflow asset each.
+"""The export kinds the landing-folder watcher recognises (airflow_triggers.claim_drop).
 
 Only names and file suffixes are here, because the DAG file imports this module at parse time. Which
 kind a CSV is comes from the ingest package's own specifications (the exact columns of each 903 table
-and of each event-level file), imported only when the triggerer routes a file; ingest still
+and of each event-level file), imported only when the triggerer recognises a file; ingest still
 recognises and validates every file by its full content.
 """
 
@@ -17,10 +17,6 @@ EXPORT_KINDS: dict[str, str] = {  # kind -> file suffix
     "events": ".csv",   # visits, reviews, health checks, return interviews, CP visit frequencies
     "annex_a": ".xlsx",
 }
-
-
-def asset_name(kind: str) -> str:
-    return f"csc_export_{kind}"
 
 
 def matches(kind: str, path: Path) -> bool:

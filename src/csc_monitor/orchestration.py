@@ -1,13 +1,16 @@
 """What the Airflow tasks do, given their Airflow context. DAG files only wire these together.
 
-The as-at date comes from the run itself (a `as_at` param, else the day before the logical date or,
-for an asset-triggered run, the day before it was due, in Europe/London), never from the clock, so a
-re-run or a backfill of a date computes that date. Configuration is read here, inside tasks: Airflow
+The as-at date comes from the run itself, never from the clock: the `as_at` param; else, in a backfill,
+the logical date itself (so `airflow backfill create --from-date D1 --to-date D2` computes as-at dates
+D1..D2); else the day before the logical date or, for an asset-triggered run, the day before it was due
+(the night's run computes yesterday), all in Europe/London. Configuration is read here, inside tasks: Airflow
 connections and variables first, the CSC_MONITOR_* / SLACK_* environment (config.load_settings) after.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,10 +21,12 @@ from sqlalchemy import text
 
 from . import pipeline
 from .alerts.lifecycle import enqueue
+from .airflow_setup import SETUP_VARIABLE, missing_setup_message
 from .alerts.outbox import deliver
 from .config import Settings, load_settings
 from .indicators.definitions import load_definitions
 from .run_ids import authority_run_id
+from .validation.freshness import is_stale
 
 TIMEZONE = "Europe/London"
 WAREHOUSE_CONN_ID = "csc_warehouse"
@@ -29,6 +34,22 @@ SLACK_CONN_ID = "slack_api_default"
 LANDING_DIR_VARIABLE = "csc_landing_dir"
 NIGHTLY_DAG_ID = "csc_nightly"
 INGEST_LOCK_WAIT_SECONDS = 1800  # the DAG's ingest waits for a command-line ingest or run to finish rather than fail
+
+
+def _quiet_library_logs() -> None:
+    """Great Expectations logs one INFO line per public function it registers (200+ per task) and sets one of its
+    loggers to INFO when imported: not news in a task log. Its warnings and errors still show."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    from great_expectations.data_context.types import base
+
+    logging.getLogger(base.__name__).setLevel(logging.WARNING)
+
+
+def _log_step(step: str, authority: str, as_at: date, started: float, *did: str) -> None:
+    """The few lines each task logs: the step, authority and as-at date, what it read and wrote, how long it took."""
+    print(f"{step}: authority {authority}, as-at {as_at.isoformat()}, {time.monotonic() - started:.1f} s")
+    for line in did:
+        print(f"  {line}")
 
 
 def _connection(conn_id: str):
@@ -88,6 +109,8 @@ def as_at_for(context) -> date:
     requested = (context.get("params") or {}).get("as_at")
     if requested:
         return date.fromisoformat(str(requested))
+    if run_type_for(context) == "backfill":
+        return pendulum.instance(context["logical_date"]).in_timezone(TIMEZONE).date()
     moment = context.get("logical_date") or context["dag_run"].run_after
     return pendulum.instance(moment).in_timezone(TIMEZONE).date() - timedelta(days=1)
 
@@ -96,24 +119,46 @@ def run_type_for(context) -> str:
     return str(getattr(context["dag_run"], "run_type", "manual")).split(".")[-1].lower()
 
 
+def check_setup_task(context) -> None:
+    """First task of the nightly DAG, outside the pool: without `csc-monitor airflow setup` the pool is missing and
+    every warehouse task would wait in `scheduled` for ever, so the run fails here, naming the command."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    if _variable(SETUP_VARIABLE) is None:
+        raise AirflowFailException(missing_setup_message())
+    print(f"Airflow set up for csc-monitor: {_variable(SETUP_VARIABLE)}")
+
+
 def ingest_task(context) -> list[str]:
     """Load the files the watchers claimed, then anything else in the landing folder."""
-    settings = task_settings()
+    started, settings, as_at = time.monotonic(), task_settings(), as_at_for(context)
     settings = replace(settings, lock_wait_seconds=max(settings.lock_wait_seconds, INGEST_LOCK_WAIT_SECONDS))
-    loaded = []
+    loaded, lines = [], []
     for folder, settle_seconds in ((claimed_dir(settings), 0.0), (settings.landing_dir, settings.settle_seconds)):
         folder_settings = replace(settings, landing_dir=folder, settle_seconds=settle_seconds)  # a claimed file was complete
         report = pipeline.ingest(folder_settings)
-        for line in report.lines():
-            print(line)
-        pipeline.report_rejections(folder_settings, report, as_at_for(context))
+        lines += [f"{folder}: {len(report.loaded)} loaded, {len(report.duplicates)} already loaded, "
+                  f"{len(report.rejected)} rejected", *report.lines()]
+        pipeline.report_rejections(folder_settings, report, as_at)
         loaded += report.loaded
+    _log_step("ingest_exports", settings.authority, as_at, started, *lines,
+              f"wrote {_rows_loaded(settings, loaded)} rows from {len(loaded)} file(s)")
     return loaded
 
 
-def authorities_task(context) -> list[str]:
-    """The authorities tonight's run covers: CSC_MONITOR_AUTHORITIES (regional mode), else the one authority."""
+def _rows_loaded(settings: Settings, file_names: list[str]) -> int:
+    query = text("SELECT COALESCE(SUM(row_count), 0) FROM load_file WHERE file_name = :f")
+    with pipeline.warehouse(settings).connect() as conn:
+        return sum(conn.execute(query, {"f": name}).scalar_one() for name in file_names)
+
+
+def authorities_task(context, loaded: list[str] | None = None) -> list[str]:
+    """The authorities tonight's run covers: CSC_MONITOR_AUTHORITIES (regional mode), else the one authority. A run
+    started by a drop that an earlier run already loaded covers none: its mapped tasks have nothing to do."""
     settings = task_settings()
+    if run_type_for(context) == "asset_triggered" and not loaded:
+        print("nothing new loaded: an earlier run loaded the exports that started this run; nothing to compute")
+        return []
     return list(settings.authorities) or [settings.authority]
 
 
@@ -131,14 +176,15 @@ def validate_task(context, authority: str) -> str:
     export, so the task fails without retries."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    _quiet_library_logs()
+    started, as_at, run_type = time.monotonic(), as_at_for(context), run_type_for(context)
     settings, run_id = _for_authority(context, authority)
     try:
-        outcome = pipeline.begin(settings, as_at_for(context), run_id, run_type_for(context),
-                                 send=run_type_for(context) != "backfill")
+        outcome = pipeline.begin(settings, as_at, run_id, run_type, send=run_type != "backfill")
     except pipeline.ValidationFailed as failure:
-        print(failure.outcome.summary())
+        _log_step("validate_data", authority, as_at, started, f"run {run_id}", *failure.outcome.summary().splitlines())
         raise AirflowFailException(f"authority {authority}: a critical data check failed; nothing is published") from failure
-    print(outcome.summary())
+    _log_step("validate_data", authority, as_at, started, f"run {run_id} ({run_type})", *outcome.summary().splitlines())
     return outcome.summary()
 
 
@@ -152,11 +198,27 @@ def compute_task(context, authority: str, indicator_id: str) -> None:
     Skipped for an authority whose data checks did not pass."""
     from airflow.sdk.exceptions import AirflowSkipException
 
+    started, as_at = time.monotonic(), as_at_for(context)
     settings, run_id = _for_authority(context, authority)
     context["indicator_id"] = indicator_id
-    if not pipeline.open_for_figures(settings, as_at_for(context), run_id, run_type_for(context)):
+    if not pipeline.open_for_figures(settings, as_at, run_id, run_type_for(context)):
         raise AirflowSkipException(f"authority {authority}: data checks did not pass for run {run_id}")
-    pipeline.compute(settings, [as_at_for(context)], run_id, [indicator_id])
+    pipeline.compute(settings, [as_at], run_id, [indicator_id])
+    _log_step("compute_indicator", authority, as_at, started, f"run {run_id}, indicator {indicator_id}",
+              _computed(settings, run_id, indicator_id, as_at))
+
+
+def _computed(settings: Settings, run_id: str, indicator_id: str, as_at: date) -> str:
+    """What compute wrote: counts only (the units are child-level and stay in the warehouse)."""
+    where = "WHERE run_id = :r AND indicator_id = :i AND authority = :a AND as_at = :d"
+    keys = {"r": run_id, "i": indicator_id, "a": settings.authority, "d": as_at}
+    with pipeline.warehouse(settings).connect() as conn:
+        units = conn.execute(text(f"SELECT COUNT(*) FROM indicator_unit {where}"), keys).scalar_one()
+        figures = conn.execute(text(f"SELECT COUNT(*) FROM indicator_result {where}"), keys).scalar_one()
+        authority = conn.execute(text(f"SELECT numerator, denominator FROM indicator_result {where} AND scope_type = 'authority'"),
+                                 keys).first()
+    overall = f"; authority figure {authority.numerator}/{authority.denominator}" if authority else ""
+    return f"wrote {units} units and {figures} figures (authority, teams, workers){overall}"
 
 
 def publish_task(context, authority: str) -> None:
@@ -166,13 +228,28 @@ def publish_task(context, authority: str) -> None:
     data checks failed is not published: the task fails, so the Airflow run shows it."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    _quiet_library_logs()
+    started, as_at, run_type = time.monotonic(), as_at_for(context), run_type_for(context)
     settings, run_id = _for_authority(context, authority)
-    if not pipeline.open_for_figures(settings, as_at_for(context), run_id, run_type_for(context)):
+    if not pipeline.open_for_figures(settings, as_at, run_id, run_type):
         raise AirflowFailException(f"authority {authority}: data checks did not pass for run {run_id}; the last good figures stay")
-    backfill = run_type_for(context) == "backfill"
+    backfill = run_type == "backfill"
     alerts = not backfill or bool((context.get("params") or {}).get("alert_in_backfill"))
-    outcome = pipeline.publish(settings, as_at_for(context), run_id, run_type_for(context), send=alerts, alerts=alerts)
-    print(outcome.summary())
+    queued_before = _outbox_keys(settings)
+    outcome = pipeline.publish(settings, as_at, run_id, run_type, send=alerts, alerts=alerts)
+    if not alerts:
+        messages = "alerts muted: a backfill recomputes history (param alert_in_backfill to alert)"
+    elif is_stale(pipeline.warehouse(settings), run_id):
+        messages = "breach alerts held back: the exports are older than the freshness limit (the data-freshness alert says so)"
+    else:
+        messages = f"{len(_outbox_keys(settings) - queued_before)} Slack message(s) queued and delivered"
+    _log_step("publish", authority, as_at, started, f"run {run_id} ({run_type}) published", messages,
+              *outcome.summary().splitlines())
+
+
+def _outbox_keys(settings: Settings) -> set[str]:
+    with pipeline.warehouse(settings).connect() as conn:
+        return set(conn.execute(text("SELECT delivery_key FROM slack_outbox")).scalars())
 
 
 def run_link(settings: Settings, dag_id: str, run_id: str | None = None) -> str:

@@ -23,7 +23,7 @@ from .indicators.start_event_check import icpc_start_event_check
 from .ingest.landing import IngestReport, ingest_landing
 from .ingest.lock import exclusive
 from .validation.runner import ValidationFailed, ValidationOutcome, stored_outcome, validate_warehouse  # noqa: F401 (re-exported)
-from .validation.freshness import check_freshness
+from .validation.freshness import check_freshness, is_stale, mark_stale
 from .validation.results import keep_figures, release_figures, restore_figures
 from .private import private_umask
 from .run_ids import authority_run_id
@@ -146,7 +146,10 @@ def begin(settings: Settings, as_at: date, run_id: str, run_type: str = "manual"
     engine = warehouse(settings)
     record_run(engine, run_id, as_at, run_type, "running", settings.authority)
     try:
-        if run_type != "backfill" and check_freshness(engine, settings, as_at, datetime.now()) and send:
+        problems = check_freshness(engine, settings, as_at, datetime.now()) if run_type != "backfill" else []
+        if "old_reference_date" in problems:
+            mark_stale(engine, settings, as_at, run_id)
+        if problems and send:
             deliver(engine, settings)
         outcome = validate(settings, as_at, run_id)
     except Exception as error:
@@ -162,7 +165,8 @@ def begin(settings: Settings, as_at: date, run_id: str, run_type: str = "manual"
 def publish(settings: Settings, as_at: date, run_id: str, run_type: str = "manual", send: bool = True,
             alerts: bool = True, outcome: ValidationOutcome | None = None) -> ValidationOutcome:
     """Check the figures just computed (a critical failure puts the kept figures back), then evaluate alerts
-    (unless `alerts` is False, as in backfills) and deliver them (unless `send` is False)."""
+    (unless `alerts` is False, as in backfills, or the run is stale: its freshness alert says so instead) and
+    deliver them (unless `send` is False)."""
     engine = warehouse(settings)
     try:
         try:
@@ -172,7 +176,7 @@ def publish(settings: Settings, as_at: date, run_id: str, run_type: str = "manua
         except Exception:
             restore_figures(engine, settings.authority, [as_at], run_id)
             raise
-        if alerts:
+        if alerts and not is_stale(engine, run_id):
             alert(settings, as_at, run_id, send=send)
     except Exception as error:
         _failed(settings, as_at, run_id, run_type, error, send)

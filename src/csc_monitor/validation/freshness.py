@@ -4,6 +4,8 @@ Two checks per as-at date: no export has arrived since the as-at date ended alth
 the due time on the day after (`export_due_by`), or the latest export's reference date is more than
 `export_max_age_days` before the as-at date. An authority with no export at all yet is not judged.
 Messages go through the outbox with a delivery key per as-at date and check, so each is sent once.
+A run whose latest export is too old is stale: its figures are published with that caveat, and its one
+freshness alert replaces the breach alerts that would judge old data as if it were current.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from sqlalchemy import Engine, text
 
 from ..alerts.lifecycle import enqueue
 from ..config import Settings
+from ..warehouse import insert_rows
+
+STALE_SUITE, STALE_RULE = "freshness", "latest_export_within_age_limit"
 
 
 def _message(headline: str, detail: str) -> tuple[str, list[dict]]:
@@ -44,3 +49,21 @@ def check_freshness(engine: Engine, settings: Settings, as_at: date, now: dateti
         for kind, message in found:
             enqueue(conn, f"freshness|{settings.authority}|{as_at.isoformat()}|{kind}", settings.default_channel, message)
     return [kind for kind, _ in found]
+
+
+def mark_stale(engine: Engine, settings: Settings, as_at: date, run_id: str) -> None:
+    """Record on the run (a warning beside its figures) that its latest export is older than the limit."""
+    with engine.begin() as conn:
+        latest = conn.execute(text("SELECT MAX(reference_date) FROM load_file WHERE authority = :a"), {"a": settings.authority}).scalar()
+        conn.execute(text("DELETE FROM validation_result WHERE run_id = :r AND suite = :s"), {"r": run_id, "s": STALE_SUITE})
+        insert_rows(conn, "validation_result", [{
+            "run_id": run_id, "suite": STALE_SUITE, "rule": STALE_RULE, "severity": "warning", "success": False, "failing_rows": 0,
+            "examples": f"figures as at {as_at.isoformat()} come from exports last dated {latest.isoformat()}, "
+                        f"{(as_at - latest).days} days earlier (limit {settings.export_max_age_days}): breach alerts held back",
+        }])
+
+
+def is_stale(engine: Engine, run_id: str) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT 1 FROM validation_result WHERE run_id = :r AND suite = :s AND rule = :u AND NOT success"),
+                            {"r": run_id, "s": STALE_SUITE, "u": STALE_RULE}).first() is not None
