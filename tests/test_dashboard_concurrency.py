@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from csc_monitor import cli
 from csc_monitor.dashboard.model import format_value
-from csc_monitor.generate import generate
+from csc_monitor.synthetic import generate
 from csc_monitor.indicators.definitions import load_definitions
 from csc_monitor.warehouse import reader
 from tests.test_dashboard_app import airflow_auth  # noqa: F401 (session fixture: Airflow's tokens)
