@@ -292,3 +292,53 @@ def test_repeats_collapse_or_keep_the_fullest_then_last_row_and_quarantine_the_r
     assert [(q[0], q[1], q[2], json.loads(q[3])["birth_date" if q[0] == "child" else "review_code"]) for q in quarantined] == [
         ("child", "repeated key in one file: kept row 5", "row 3", "2015-06-05"),
         ("la_review", "repeated key in one file: kept row 3", "row 2", "PN1")]
+
+
+# --- the authority is never guessed and never silently wrong ------------------------------------------------------
+
+def _cli_env(monkeypatch, settings, authority: str | None) -> None:
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
+    monkeypatch.setenv("CSC_MONITOR_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CSC_MONITOR_LANDING_DIR", str(settings.landing_dir))
+    if authority:
+        monkeypatch.setenv("CSC_MONITOR_AUTHORITY", authority)
+    else:
+        monkeypatch.delenv("CSC_MONITOR_AUTHORITY", raising=False)
+
+
+def test_a_census_from_another_lea_is_named_and_figures_for_the_configured_one_are_refused(settings, engine, monkeypatch, capsys):
+    from csc_monitor import cli
+
+    _land(settings, "cin_census_2025_lea_888.xml")
+    _cli_env(monkeypatch, settings, "999")
+    assert cli.main(["ingest"]) == 0
+    assert capsys.readouterr().out == (
+        "loaded     cin_census_2025_lea_888.xml (CIN census 2024/25; LEA 888 is not the configured authority 999 (CSC_MONITOR_AUTHORITY))\n")
+    refused = ("error: no exports are loaded for authority 999; exports are loaded for 888: "
+               "set CSC_MONITOR_AUTHORITY (or pass --authority) to one of them\n")
+    for command in (["results", "--as-at", "2025-03-31"], ["validate", "--as-at", "2025-03-31"], ["run", "--as-at", "2025-03-31"],
+                    ["exceptions", ICPC, "--as-at", "2025-03-31"], ["alerts", "list"]):
+        assert cli.main(command) == 1
+        assert capsys.readouterr().err == refused
+    compute_all(engine, load_definitions([ICPC]), "888", "by-hand", [date(2025, 3, 31)])
+    assert cli.main(["results", "--as-at", "2025-03-31", "--authority", "888", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["numerator"], row["denominator"]) == (1, 1)  # 3 June to 21 June 2024: 14 working days
+
+
+def test_with_the_setting_unset_the_one_lea_loaded_is_used_and_said(settings, engine, monkeypatch, capsys):
+    from csc_monitor import cli
+
+    _land(settings, "visits_quoted_bom_crlf.csv", "cin_census_2025_lea_888.xml")
+    _cli_env(monkeypatch, settings, None)
+    assert cli.main(["ingest"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "loaded     cin_census_2025_lea_888.xml (CIN census 2024/25; LEA 888; CSC_MONITOR_AUTHORITY is not set, "
+        "so 888 is used while it is the only authority loaded)",
+        "loaded     visits_quoted_bom_crlf.csv"]
+    assert _rows(engine, "SELECT DISTINCT authority FROM visit") == [("888",)]
+    compute_all(engine, load_definitions([ICPC]), "888", "by-hand", [date(2025, 3, 31)])
+    assert cli.main(["exceptions", ICPC, "--as-at", "2025-03-31"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "using authority 888: the only one the loaded exports name (CSC_MONITOR_AUTHORITY is not set)\n"
+    assert captured.out.splitlines()[1:] == []  # LE1's ICPC was on time: nobody is listed

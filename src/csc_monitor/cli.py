@@ -14,6 +14,7 @@ from sqlalchemy import text
 from . import pipeline
 from . import backfill as backfill_cli
 from .alerts import cli as alerts_cli
+from .authorities import AuthorityError, settings_for
 from .config import load_settings
 from .process import exit_quietly
 from .comparators import latest_comparators, load_dfe_tidy_csv, load_quoted_figures
@@ -58,16 +59,16 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    settings = load_settings()
+    settings = settings_for(args.authority)
     outcome = pipeline.validate(settings, args.as_at, _run_id("validate", args.as_at), stop_on_critical=False)
     print(outcome.summary())
     return 1 if outcome.critical_failures else 0
 
 
 def cmd_run(args) -> int:
-    settings = load_settings()
     if args.all_authorities:
-        return _run_all_authorities(settings, args)
+        return _run_all_authorities(load_settings(), args)
+    settings = settings_for(args.authority)
     try:
         outcome = pipeline.run(settings, args.as_at, _run_id("cli", args.as_at), send=not args.no_send)
     except ValidationFailed as failure:
@@ -75,7 +76,7 @@ def cmd_run(args) -> int:
         print("critical validation failure: nothing published; the last good results stay as they were", file=sys.stderr)
         return 1
     print(outcome.summary())
-    return cmd_results(argparse.Namespace(as_at=args.as_at, json=False))
+    return cmd_results(argparse.Namespace(as_at=args.as_at, json=False, authority=settings.authority))
 
 
 def _run_all_authorities(settings, args) -> int:
@@ -87,8 +88,7 @@ def _run_all_authorities(settings, args) -> int:
     return 1 if any(o.critical_failures for o in outcomes.values()) else 0
 
 
-def result_rows(as_at: date, scope_type: str = "authority") -> list[dict]:
-    settings = load_settings()
+def result_rows(settings, as_at: date, scope_type: str = "authority") -> list[dict]:
     with pipeline.warehouse(settings).connect() as conn:
         rows = conn.execute(
             text(
@@ -109,7 +109,7 @@ VALUE_UNITS = {"percentage": "%", "mean_elapsed": " days", "rate_per_10000": "/1
 
 
 def cmd_results(args) -> int:
-    rows = result_rows(args.as_at, "all" if getattr(args, "all_scopes", False) else "authority")
+    rows = result_rows(settings_for(args.authority), args.as_at, "all" if getattr(args, "all_scopes", False) else "authority")
     if args.json:
         print(json.dumps([{**r, "as_at": args.as_at.isoformat()} for r in rows], indent=2))
         return 0
@@ -124,7 +124,7 @@ def cmd_results(args) -> int:
 
 def cmd_exceptions(args) -> int:
     """Child-level list for the authority's own use: written to a file or stdout, never to Slack."""
-    settings = load_settings(**({"authority": args.authority} if args.authority else {}))
+    settings = settings_for(args.authority)
     with pipeline.warehouse(settings).connect() as conn:
         rows = exception_rows(conn, args.indicator, settings.authority, args.as_at, args.team)
     handle = open(args.out, "w", newline="") if args.out else sys.stdout
@@ -152,6 +152,9 @@ def cmd_demo(args) -> int:
     return run_demo(args.reference_date, args.children)
 
 
+AUTHORITY_HELP = "whose figures (default CSC_MONITOR_AUTHORITY; unset, the only authority loaded)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="csc-monitor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -177,11 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="run the expectation suites and print the summary")
     p.add_argument("--as-at", type=_date, required=True)
+    p.add_argument("--authority", help=AUTHORITY_HELP)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("run", help="validate, compute and alert for one as-at date")
     p.add_argument("--as-at", type=_date, required=True)
     p.add_argument("--no-send", action="store_true", help="queue messages but do not deliver them")
+    p.add_argument("--authority", help=AUTHORITY_HELP)
     p.add_argument("--all-authorities", action="store_true",
                    help="regional mode: one run per authority (CSC_MONITOR_AUTHORITIES, else every authority loaded)")
     p.set_defaults(func=cmd_run)
@@ -190,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-at", type=_date, required=True)
     p.add_argument("--json", action="store_true")
     p.add_argument("--all-scopes", action="store_true", help="include team and worker figures")
+    p.add_argument("--authority", help=AUTHORITY_HELP)
     p.set_defaults(func=cmd_results)
 
     p = sub.add_parser("exceptions", help="CSV of the children not meeting an indicator's standard (stays inside the authority)")
@@ -197,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-at", type=_date, required=True)
     p.add_argument("--team")
     p.add_argument("--out", help="file to write (default: standard output)")
-    p.add_argument("--authority", help="regional mode: whose children (default CSC_MONITOR_AUTHORITY)")
+    p.add_argument("--authority", help=AUTHORITY_HELP)
     p.set_defaults(func=cmd_exceptions)
 
     p = sub.add_parser("comparators", help="load England / statistical-neighbour figures from a DfE tidy CSV")
@@ -216,7 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except AuthorityError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 def entry() -> None:

@@ -38,6 +38,7 @@ class Settings:
     data_docs: bool = True  # build Great Expectations Data Docs into reports/<run_id>/
     strict_ingest: bool = False  # `ingest --strict`: a census breaking its schema anywhere is rejected whole
     collection_year: int | None = None  # `ingest --collection-year`: for 903 files whose name and folder do not say
+    authority_configured: bool = True  # False when CSC_MONITOR_AUTHORITY is unset and `authority` is its default
     authorities: tuple[str, ...] = ()  # regional mode: the authority codes one run covers (CSVs carry the code in their name)
 
     @property
@@ -78,7 +79,9 @@ def load_settings(**overrides) -> Settings:
         data_docs=env.get("CSC_MONITOR_DATA_DOCS", "1") not in ("0", "false", "no"),
         authorities=tuple(code.strip() for code in env.get("CSC_MONITOR_AUTHORITIES", "").split(",") if code.strip()),
     )
+    values["authority_configured"] = "CSC_MONITOR_AUTHORITY" in env
     values.update(overrides)
+    values["authority_configured"] = values["authority_configured"] or "authority" in overrides
     for key in ("data_dir", "landing_dir"):
         values[key] = Path(values[key])
     values["authorities"] = tuple(values["authorities"])

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
+from ..authorities import inferred_authority, lea_note
 from ..config import Settings
 from ..warehouse import insert_rows
 from . import ssda903
@@ -106,11 +107,12 @@ def parse_export(path: Path, authority: str, options: ParseOptions = ParseOption
     raise ExportError(path.name, "whole file", f"unknown export type '{path.suffix}' (expected .xml or .csv)")
 
 
-def file_authority(path: Path, settings: Settings) -> str:
+def file_authority(path: Path, settings: Settings, engine: Engine | None = None) -> str:
     """Whose export this is. A CSV or Annex A file does not say, so in regional mode (settings.authorities) its
-    name must carry exactly one of the codes (e.g. visits_801_2025-03-31.csv); otherwise it is settings.authority."""
+    name must carry exactly one of the codes (e.g. visits_801_2025-03-31.csv); otherwise it is settings.authority,
+    or, with CSC_MONITOR_AUTHORITY unset, the one authority the loaded censuses name."""
     if not settings.authorities:
-        return settings.authority
+        return (engine is not None and inferred_authority(engine, settings)) or settings.authority
     named = {part for part in re.split(r"[^0-9A-Za-z]+", path.stem) if part in settings.authorities}
     if len(named) != 1:
         raise ExportError(path.name, "file name", f"regional mode: name the authority in the file name, one of {', '.join(settings.authorities)}")
@@ -184,8 +186,9 @@ def _content_hash(path: Path) -> str:
 
 
 def landing_files(folder: Path) -> list[Path]:
-    """Every export in the landing folder and its subfolders (last year's 903 in 2017-18/, say), in name order.
-    An annex_a* folder is one export; hidden files and folders are skipped."""
+    """Every export in the landing folder and its subfolders (last year's 903 in 2017-18/, say), censuses first (so
+    CSVs can take the authority a census names), then in name order. An annex_a* folder is one export; hidden files
+    and folders are skipped."""
     found: list[Path] = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
@@ -194,7 +197,7 @@ def landing_files(folder: Path) -> list[Path]:
             found.append(path)
         elif path.is_dir():
             found += landing_files(path)
-    return found
+    return sorted(found, key=lambda path: path.suffix.lower() != ".xml")
 
 
 def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
@@ -211,7 +214,8 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
             report.duplicates.append(path.name)
             continue
         try:
-            parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings), options)
+            parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings, engine), options)
+            parsed.notes += lea_note(parsed, settings)
             if settings.authorities and parsed.authority not in settings.authorities:
                 raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
         except ExportError as error:
