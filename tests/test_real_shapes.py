@@ -342,3 +342,21 @@ def test_with_the_setting_unset_the_one_lea_loaded_is_used_and_said(settings, en
     captured = capsys.readouterr()
     assert captured.err == "using authority 888: the only one the loaded exports name (CSC_MONITOR_AUTHORITY is not set)\n"
     assert captured.out.splitlines()[1:] == []  # LE1's ICPC was on time: nobody is listed
+
+
+# --- Annex A as Ofsted's template writes it -----------------------------------------------------------------------
+
+def test_ofsted_template_values_reduce_to_codes_and_every_column_is_mapped(settings, engine):
+    shutil.copytree(SHAPES / "annex_a_ofsted_template_2025-03-31", settings.landing_dir / "annex_a_ofsted_template_2025-03-31")
+    assert ingest_landing(engine, settings).lines() == ["loaded     annex_a_ofsted_template_2025-03-31"]  # not one warning
+    assert _rows(engine, "SELECT child_id, sex, ethnicity FROM child ORDER BY 1") == [
+        ("A9", "F", "WBRI"), ("CL9", "M", "WBRI"), ("L9", "U", "WIRI"), ("T1", "M", "WBRI")]
+    assert _rows(engine, "SELECT referral_source, primary_need FROM referral") == [("3D", "N1")]
+    assert _rows(engine, "SELECT initial_category, latest_category FROM cp_plan") == [("NEG", "NEG")]
+    assert _rows(engine, "SELECT measure, value_date, value_text FROM annex_a_latest WHERE child_id = 'L9' AND measure IN "
+                         "('placement_type', 'last_iro_contact', 'return_interview_offered') ORDER BY 1") == [
+        ("last_iro_contact", date(2025, 2, 1), None), ("placement_type", None, "U6"), ("return_interview_offered", None, "Y")]
+    assert _rows(engine, "SELECT child_id, team, worker FROM allocation WHERE child_id IN ('CL9', 'A9') ORDER BY 1") == [
+        ("A9", "Adoption Team", "Sue Park"), ("CL9", "Leaving Care", "Pat Adviser")]
+    # T1: strategy discussion Wed 8 January 2025, ICPC 29 January = 15 working days: met
+    assert _icpc_figure(engine, date(2025, 3, 31)) == (1, 1)

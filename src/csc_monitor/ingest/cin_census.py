@@ -46,6 +46,14 @@ def schema_year(year: int) -> int:
 
 
 @lru_cache(maxsize=None)
+def schema_codes(type_name: str) -> frozenset[str]:
+    """Every code any shipped census schema allows for an enumerated type (e.g. ethnicitytype)."""
+    return frozenset(code for path in XSD_DIR.glob("cin*.xsd")
+                     for simple in etree.parse(str(path)).iter("{http://www.w3.org/2001/XMLSchema}simpleType")
+                     if simple.get("name") == type_name for code in (e.get("value") for e in simple.iter("{*}enumeration")))
+
+
+@lru_cache(maxsize=None)
 def _schema(year: int) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(XSD_DIR / f"cin{year}.xsd")))
 
