@@ -360,3 +360,27 @@ def test_ofsted_template_values_reduce_to_codes_and_every_column_is_mapped(setti
         ("A9", "Adoption Team", "Sue Park"), ("CL9", "Leaving Care", "Pat Adviser")]
     # T1: strategy discussion Wed 8 January 2025, ICPC 29 January = 15 working days: met
     assert _icpc_figure(engine, date(2025, 3, 31)) == (1, 1)
+
+
+def test_the_903_in_dfe_xml_form_loads_like_its_csvs(settings, engine):
+    _land(settings, "ssda903_2025.xml")
+    assert ingest_landing(engine, settings).lines() == ["loaded     ssda903_2025.xml (903 2024/25)"]
+    assert _rows(engine, "SELECT child_id, sex, birth_date FROM child ORDER BY 1") == [
+        ("XL1", "M", date(2012, 12, 12)), ("XL2", "F", date(2021, 3, 1))]
+    assert _rows(engine, "SELECT child_id, start_date, end_date, placement_type, source_ref FROM care_episode ORDER BY 1, 2") == [
+        ("XL1", date(2024, 5, 20), None, "U1", "/EXPSSDA903/CHILD[1]/EPISODE[1] (line 27)"),
+        ("XL2", date(2023, 3, 1), date(2024, 12, 20), "U1", "/EXPSSDA903/CHILD[2]/EPISODE[1] (line 60)"),
+        ("XL2", date(2024, 12, 20), None, "A5", "/EXPSSDA903/CHILD[2]/EPISODE[2] (line 70)")]
+    assert _rows(engine, "SELECT review_date, review_code FROM la_review ORDER BY 1") == [
+        (date(2024, 7, 15), "PN1"), (date(2025, 1, 10), "PN0")]
+    assert _rows(engine, "SELECT missing_type, start_date, end_date FROM missing_episode") == [("M", date(2024, 11, 2), date(2024, 11, 3))]
+    assert _rows(engine, "SELECT child_id, decision_date, match_date, placed_date FROM adoption") == [
+        ("XL2", date(2024, 9, 5), date(2024, 12, 6), date(2024, 12, 20))]
+
+
+def test_a_bad_value_in_the_903_xml_names_its_element(settings, engine):
+    settings.landing_dir.mkdir(parents=True)
+    xml = (SHAPES / "ssda903_2025.xml").read_text().replace("<DECOM>20/12/2024</DECOM>", "<DECOM>2024-12-20</DECOM>")
+    (settings.landing_dir / "ssda903_2025.xml").write_text(xml)
+    assert [str(e) for e in ingest_landing(engine, settings).rejected] == [
+        "ssda903_2025.xml: /EXPSSDA903/CHILD[2]/EPISODE[2] (line 70), element DECOM: '2024-12-20' is not a date in dd/mm/yyyy form"]

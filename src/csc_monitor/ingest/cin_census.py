@@ -186,13 +186,28 @@ def _set_aside(path: Path, tree, schema: etree.XMLSchema, year: int, authority: 
     return findings, quarantined, set_aside
 
 
-def parse_cin_census(path: Path, strict: bool = False) -> ParsedExport:
+def read_xml(path: Path):
+    """The parsed document; a file that is not well-formed XML is rejected naming its line and column."""
     try:
-        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+        return etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as error:
         line, column = error.position
         problem = re.sub(r", line \d+, column \d+$", "", error.msg)
         raise ExportError(path.name, f"line {line}, column {column}", f"not well-formed XML: {problem}") from None
+
+
+def root_tag(path: Path) -> str | None:
+    """The root element's name, read without parsing the whole file (None if the file does not start as XML)."""
+    try:
+        for _event, element in etree.iterparse(str(path), events=("start",), resolve_entities=False, no_network=True):
+            return element.tag
+    except etree.XMLSyntaxError:
+        return None
+    return None
+
+
+def parse_cin_census(path: Path, strict: bool = False) -> ParsedExport:
+    tree = read_xml(path)
     root = tree.getroot()
     year_text = _text(root, "Header/CollectionDetails/Year")
     if root.tag != "Message" or year_text is None or not year_text.isdigit():

@@ -28,7 +28,7 @@ from ..config import Settings
 from ..warehouse import insert_rows
 from . import ssda903
 from .annex_a import is_annex_a_folder, keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
-from .cin_census import parse_cin_census
+from .cin_census import parse_cin_census, root_tag
 from .csv_contract import parse_csv, read_header, recognise
 from .errors import ExportError
 from .events import EVENT_TABLES
@@ -88,6 +88,8 @@ def parse_export(path: Path, authority: str, options: ParseOptions = ParseOption
     if path.suffix.lower() == ".xlsx":
         return parse_annex_a(path, authority, options.extract_date)
     if path.suffix.lower() == ".xml":
+        if root_tag(path) == ssda903.XML_ROOT:
+            return ssda903.parse_ssda903_xml(path, authority, options.collection_year)
         return parse_cin_census(path, options.strict)
     if path.suffix.lower() == ".csv":
         try:
@@ -108,9 +110,11 @@ def parse_export(path: Path, authority: str, options: ParseOptions = ParseOption
 
 
 def file_authority(path: Path, settings: Settings, engine: Engine | None = None) -> str:
-    """Whose export this is. A CSV or Annex A file does not say, so in regional mode (settings.authorities) its
-    name must carry exactly one of the codes (e.g. visits_801_2025-03-31.csv); otherwise it is settings.authority,
+    """Whose export this is. A census names its own (LEA). Other files do not say, so in regional mode (settings.authorities)
+    the name must carry exactly one of the codes (e.g. visits_801_2025-03-31.csv); otherwise it is settings.authority,
     or, with CSC_MONITOR_AUTHORITY unset, the one authority the loaded censuses name."""
+    if path.suffix.lower() == ".xml" and root_tag(path) != ssda903.XML_ROOT:
+        return settings.authority
     if not settings.authorities:
         return (engine is not None and inferred_authority(engine, settings)) or settings.authority
     named = {part for part in re.split(r"[^0-9A-Za-z]+", path.stem) if part in settings.authorities}
@@ -214,7 +218,7 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
             report.duplicates.append(path.name)
             continue
         try:
-            parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings, engine), options)
+            parsed = parse_export(path, file_authority(path, settings, engine), options)
             parsed.notes += lea_note(parsed, settings)
             if settings.authorities and parsed.authority not in settings.authorities:
                 raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
