@@ -102,7 +102,7 @@ def test_nightly_runs_post_exactly_this_sequence(alerting, slack, engine):
         publish(engine, night(n), figures)
         told[n] = run_night(alerting, n)
         if n == 3:
-            cmd_silence(type("Args", (), {"indicator": INDICATOR, "team": "East", "until": night(6), "who": "Ann Lead",
+            cmd_silence(type("Args", (), {"authority": None, "indicator": INDICATOR, "team": "East", "until": night(6), "who": "Ann Lead",
                                           "why": "restructure: East's figures are being re-checked"})())
     thresholds = "warning below 85%, critical below 70%"
     d3_cp = digest(3, f"Warning: {TITLE} · all teams: 75.0% (30 of 40); {thresholds}",

@@ -298,3 +298,96 @@ def test_repeats_collapse_or_keep_the_fullest_then_last_row_and_quarantine_the_r
     assert [(q[0], q[1], q[2], json.loads(q[3])["birth_date" if q[0] == "child" else "review_code"]) for q in quarantined] == [
         ("child", "repeated key in one file: kept row 5", "row 3", "2015-06-05"),
         ("la_review", "repeated key in one file: kept row 3", "row 2", "PN1")]
+
+
+# --- the authority is never guessed and never silently wrong ------------------------------------------------------
+
+def _cli_env(monkeypatch, settings, authority: str | None) -> None:
+    monkeypatch.setenv("CSC_MONITOR_WAREHOUSE_URL", settings.warehouse_url)
+    monkeypatch.setenv("CSC_MONITOR_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CSC_MONITOR_LANDING_DIR", str(settings.landing_dir))
+    if authority:
+        monkeypatch.setenv("CSC_MONITOR_AUTHORITY", authority)
+    else:
+        monkeypatch.delenv("CSC_MONITOR_AUTHORITY", raising=False)
+
+
+def test_a_census_from_another_lea_is_named_and_figures_for_the_configured_one_are_refused(settings, engine, monkeypatch, capsys):
+    from csc_monitor import cli, exit_codes
+
+    _land(settings, "cin_census_2025_lea_888.xml")
+    _cli_env(monkeypatch, settings, "999")
+    assert cli.main(["ingest"]) == 0
+    assert capsys.readouterr().out == (
+        "loaded     cin_census_2025_lea_888.xml (CIN census 2024/25; LEA 888 is not the configured authority 999 (CSC_MONITOR_AUTHORITY)): "
+        "cin_census 888 2025: +3 added, -0 removed, 0 changed\n")
+    refused = ("error: no exports are loaded for authority 999; exports are loaded for 888: "
+               "set CSC_MONITOR_AUTHORITY (or pass --authority) to one of them\n")
+    for command in (["results", "--as-at", "2025-03-31"], ["validate", "--as-at", "2025-03-31"], ["run", "--as-at", "2025-03-31"],
+                    ["exceptions", ICPC, "--as-at", "2025-03-31"], ["alerts", "list"]):
+        assert cli.main(command) == exit_codes.NO_DATA
+        assert capsys.readouterr().err == refused
+    compute_all(engine, load_definitions([ICPC]), "888", "by-hand", [date(2025, 3, 31)])
+    assert cli.main(["results", "--as-at", "2025-03-31", "--authority", "888", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["numerator"], row["denominator"]) == (1, 1)  # 3 June to 21 June 2024: 14 working days
+
+
+def test_with_the_setting_unset_the_one_lea_loaded_is_used_and_said(settings, engine, monkeypatch, capsys):
+    from csc_monitor import cli
+
+    _land(settings, "visits_quoted_bom_crlf.csv", "cin_census_2025_lea_888.xml")
+    _cli_env(monkeypatch, settings, None)
+    assert cli.main(["ingest"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "loaded     cin_census_2025_lea_888.xml (CIN census 2024/25; LEA 888; CSC_MONITOR_AUTHORITY is not set, "
+        "so 888 is used while it is the only authority loaded)",
+        "loaded     visits_quoted_bom_crlf.csv"]
+    assert _rows(engine, "SELECT DISTINCT authority FROM visit") == [("888",)]
+    compute_all(engine, load_definitions([ICPC]), "888", "by-hand", [date(2025, 3, 31)])
+    assert cli.main(["exceptions", ICPC, "--as-at", "2025-03-31"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "using authority 888: the only one the loaded exports name (CSC_MONITOR_AUTHORITY is not set)\n"
+    assert captured.out.splitlines()[1:] == []  # LE1's ICPC was on time: nobody is listed
+
+
+# --- Annex A as Ofsted's template writes it -----------------------------------------------------------------------
+
+def test_ofsted_template_values_reduce_to_codes_and_every_column_is_mapped(settings, engine):
+    shutil.copytree(SHAPES / "annex_a_ofsted_template_2025-03-31", settings.landing_dir / "annex_a_ofsted_template_2025-03-31")
+    assert ingest_landing(engine, settings).lines() == ["loaded     annex_a_ofsted_template_2025-03-31"]  # not one warning
+    assert _rows(engine, "SELECT child_id, sex, ethnicity FROM child ORDER BY 1") == [
+        ("A9", "F", "WBRI"), ("CL9", "M", "WBRI"), ("L9", "U", "WIRI"), ("T1", "M", "WBRI")]
+    assert _rows(engine, "SELECT referral_source, primary_need FROM referral") == [("3D", "N1")]
+    assert _rows(engine, "SELECT initial_category, latest_category FROM cp_plan") == [("NEG", "NEG")]
+    assert _rows(engine, "SELECT measure, value_date, value_text FROM annex_a_latest WHERE child_id = 'L9' AND measure IN "
+                         "('placement_type', 'last_iro_contact', 'return_interview_offered') ORDER BY 1") == [
+        ("last_iro_contact", date(2025, 2, 1), None), ("placement_type", None, "U6"), ("return_interview_offered", None, "Y")]
+    assert _rows(engine, "SELECT child_id, team, worker FROM allocation WHERE child_id IN ('CL9', 'A9') ORDER BY 1") == [
+        ("A9", "Adoption Team", "Sue Park"), ("CL9", "Leaving Care", "Pat Adviser")]
+    # T1: strategy discussion Wed 8 January 2025, ICPC 29 January = 15 working days: met
+    assert _icpc_figure(engine, date(2025, 3, 31)) == (1, 1)
+
+
+def test_the_903_in_dfe_xml_form_loads_like_its_csvs(settings, engine):
+    _land(settings, "ssda903_2025.xml")
+    assert ingest_landing(engine, settings).lines() == ["loaded     ssda903_2025.xml (903 2024/25)"]
+    assert _rows(engine, "SELECT child_id, sex, birth_date FROM child ORDER BY 1") == [
+        ("XL1", "M", date(2012, 12, 12)), ("XL2", "F", date(2021, 3, 1))]
+    assert _rows(engine, "SELECT child_id, start_date, end_date, placement_type, source_ref FROM care_episode ORDER BY 1, 2") == [
+        ("XL1", date(2024, 5, 20), None, "U1", "/EXPSSDA903/CHILD[1]/EPISODE[1] (line 27)"),
+        ("XL2", date(2023, 3, 1), date(2024, 12, 20), "U1", "/EXPSSDA903/CHILD[2]/EPISODE[1] (line 60)"),
+        ("XL2", date(2024, 12, 20), None, "A5", "/EXPSSDA903/CHILD[2]/EPISODE[2] (line 70)")]
+    assert _rows(engine, "SELECT review_date, review_code FROM la_review ORDER BY 1") == [
+        (date(2024, 7, 15), "PN1"), (date(2025, 1, 10), "PN0")]
+    assert _rows(engine, "SELECT missing_type, start_date, end_date FROM missing_episode") == [("M", date(2024, 11, 2), date(2024, 11, 3))]
+    assert _rows(engine, "SELECT child_id, decision_date, match_date, placed_date FROM adoption") == [
+        ("XL2", date(2024, 9, 5), date(2024, 12, 6), date(2024, 12, 20))]
+
+
+def test_a_bad_value_in_the_903_xml_names_its_element(settings, engine):
+    settings.landing_dir.mkdir(parents=True)
+    xml = (SHAPES / "ssda903_2025.xml").read_text().replace("<DECOM>20/12/2024</DECOM>", "<DECOM>2024-12-20</DECOM>")
+    (settings.landing_dir / "ssda903_2025.xml").write_text(xml)
+    assert [str(e) for e in ingest_landing(engine, settings).rejected] == [
+        "ssda903_2025.xml: /EXPSSDA903/CHILD[2]/EPISODE[2] (line 70), element DECOM: '2024-12-20' is not a date in dd/mm/yyyy form"]

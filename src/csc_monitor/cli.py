@@ -13,6 +13,7 @@ from sqlalchemy import text
 from . import airflow_setup, exit_codes, pipeline
 from . import backfill as backfill_cli
 from .alerts import cli as alerts_cli
+from .authorities import AuthorityError, settings_for
 from .config import load_settings
 from .demo import run_demo
 from .ingest.lock import WarehouseBusy
@@ -76,20 +77,20 @@ def cmd_loads(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    settings = load_settings()
+    settings = settings_for(args.authority)
     outcome = pipeline.validate(settings, args.as_at, _run_id("validate", args.as_at), stop_on_critical=False)
     print(outcome.summary())
     return exit_codes.NOT_PUBLISHED if outcome.critical_failures else exit_codes.OK
 
 
 def cmd_run(args) -> int:
-    settings = load_settings()
     if args.all_authorities:
-        return _run_all_authorities(settings, args)
+        return _run_all_authorities(load_settings(), args)
+    settings = settings_for(args.authority)
     outcome = pipeline.run(settings, args.as_at, _run_id("cli", args.as_at), send=not args.no_send)
     print(outcome.summary())
     print("\n".join(results_table(result_rows(settings, args.as_at))))
-    return 0
+    return exit_codes.OK
 
 
 def _run_all_authorities(settings, args) -> int:
@@ -102,7 +103,7 @@ def _run_all_authorities(settings, args) -> int:
 
 
 def cmd_results(args) -> int:
-    rows = result_rows(load_settings(), args.as_at, "all" if getattr(args, "all_scopes", False) else "authority")
+    rows = result_rows(settings_for(args.authority), args.as_at, "all" if getattr(args, "all_scopes", False) else "authority")
     if args.json:
         print(json.dumps([{**r, "as_at": args.as_at.isoformat()} for r in rows], indent=2))
         return 0
@@ -112,7 +113,7 @@ def cmd_results(args) -> int:
 
 def cmd_exceptions(args) -> int:
     """Child-level list for the authority's own use: written to a file or stdout, never to Slack."""
-    settings = load_settings(**({"authority": args.authority} if args.authority else {}))
+    settings = settings_for(args.authority)
     with reader(settings.warehouse_url).connect() as conn:
         rows = exception_rows(conn, args.indicator, settings.authority, args.as_at, args.team)
     handle = open(args.out, "w", newline="") if args.out else sys.stdout
@@ -148,6 +149,9 @@ def cmd_demo(args) -> int:
     return run_demo(args.reference_date, args.children)
 
 
+AUTHORITY_HELP = "whose figures (default CSC_MONITOR_AUTHORITY; unset, the only authority loaded)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="csc-monitor", description=__doc__, epilog=exit_codes.epilog(),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -177,11 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="run the expectation suites and print the summary")
     p.add_argument("--as-at", type=_date, required=True)
+    p.add_argument("--authority", help=AUTHORITY_HELP)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("run", help="validate, compute and alert for one as-at date")
     p.add_argument("--as-at", type=_date, required=True)
     p.add_argument("--no-send", action="store_true", help="queue messages but do not deliver them")
+    p.add_argument("--authority", help=AUTHORITY_HELP)
     p.add_argument("--all-authorities", action="store_true",
                    help="regional mode: one run per authority (CSC_MONITOR_AUTHORITIES, else every authority loaded)")
     p.set_defaults(func=cmd_run)
@@ -190,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-at", type=_date, required=True)
     p.add_argument("--json", action="store_true")
     p.add_argument("--all-scopes", action="store_true", help="include team and worker figures")
+    p.add_argument("--authority", help=AUTHORITY_HELP)
     p.set_defaults(func=cmd_results)
 
     p = sub.add_parser("exceptions", help="CSV of the children not meeting an indicator's standard (stays inside the authority)")
@@ -197,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-at", type=_date, required=True)
     p.add_argument("--team")
     p.add_argument("--out", help="file to write (default: standard output)")
-    p.add_argument("--authority", help="regional mode: whose children (default CSC_MONITOR_AUTHORITY)")
+    p.add_argument("--authority", help=AUTHORITY_HELP)
     p.set_defaults(func=cmd_exceptions)
 
     p = sub.add_parser("comparators", help="load England / statistical-neighbour figures from a DfE tidy CSV")
@@ -230,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseBusy as busy:
         print(f"{busy}; nothing done (CSC_MONITOR_LOCK_WAIT_SECONDS sets how long to wait)", file=sys.stderr)
         return exit_codes.BUSY
+    except AuthorityError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return exit_codes.NO_DATA
 
 
 def entry() -> None:

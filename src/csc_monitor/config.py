@@ -38,6 +38,7 @@ class Settings:
     data_docs: bool = True  # build Great Expectations Data Docs into reports/<run_id>/
     strict_ingest: bool = False  # `ingest --strict`: a census breaking its schema anywhere is rejected whole
     collection_year: int | None = None  # `ingest --collection-year`: for 903 files whose name and folder do not say
+    authority_configured: bool = True  # False when CSC_MONITOR_AUTHORITY is unset and `authority` is its default
     authorities: tuple[str, ...] = ()  # regional mode: the authority codes one run covers (CSVs carry the code in their name)
     settle_seconds: float = 30.0  # a landed file is read once unchanged this long (or marked <file>.done)
     lock_wait_seconds: float = 0.0  # how long a second ingest or figures run waits for the one running before it gives up
@@ -82,7 +83,9 @@ def load_settings(**overrides) -> Settings:
         lock_wait_seconds=float(env.get("CSC_MONITOR_LOCK_WAIT_SECONDS", 0)),
         authorities=tuple(code.strip() for code in env.get("CSC_MONITOR_AUTHORITIES", "").split(",") if code.strip()),
     )
+    values["authority_configured"] = "CSC_MONITOR_AUTHORITY" in env
     values.update(overrides)
+    values["authority_configured"] = values["authority_configured"] or "authority" in overrides
     for key in ("data_dir", "landing_dir"):
         values[key] = Path(values[key])
     values["authorities"] = tuple(values["authorities"])

@@ -7,6 +7,7 @@ REJECTED = 1        # ingest: at least one export was rejected (the others loade
 USAGE = 2           # the command line was wrong (argparse's own code)
 NOT_PUBLISHED = 3   # run, validate, backfill: a critical data check failed; nothing was published, the last good figures stay
 NOTHING_TO_DO = 4   # nothing to work on: no as-at dates in a backfill range
+NO_DATA = 5         # no exports are loaded for the authority asked for (the message names those that are)
 BUSY = 75           # EX_TEMPFAIL: another ingest or run holds the warehouse; try again later
 
 MEANINGS = {
@@ -15,6 +16,7 @@ MEANINGS = {
     USAGE: "the command line was wrong",
     NOT_PUBLISHED: "run, validate, backfill: a critical data check failed; nothing was published and the last good figures stay",
     NOTHING_TO_DO: "backfill: no as-at dates in the range",
+    NO_DATA: "run, validate, results, exceptions, alerts: no exports are loaded for that authority (the message names those that are)",
     BUSY: "another ingest or run is writing the warehouse (the message names its pid and since when); nothing was done, try again later",
 }
 

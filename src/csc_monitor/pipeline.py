@@ -25,6 +25,7 @@ from .ingest.lock import exclusive
 from .validation.runner import ValidationFailed, ValidationOutcome, stored_outcome, validate_warehouse  # noqa: F401 (re-exported)
 from .validation.freshness import check_freshness, is_stale, mark_stale
 from .validation.results import keep_figures, release_figures, restore_figures
+from .authorities import loaded_authorities
 from .private import private_umask
 from .run_ids import authority_run_id
 from .warehouse import ensure_schema, insert_rows, make_engine, publish_copy
@@ -208,8 +209,7 @@ def authorities(settings: Settings) -> list[str]:
     """The authorities a regional run covers: settings.authorities, else every authority with a loaded export."""
     if settings.authorities:
         return list(settings.authorities)
-    with warehouse(settings).connect() as conn:
-        return list(conn.execute(text("SELECT DISTINCT authority FROM load_file ORDER BY authority")).scalars())
+    return loaded_authorities(warehouse(settings))
 
 
 def run_all_authorities(settings: Settings, as_at: date, run_id: str, run_type: str = "manual",

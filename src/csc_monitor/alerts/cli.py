@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import text
 
 from .. import pipeline
-from ..config import load_settings
+from ..authorities import settings_for
 from ..warehouse import insert_rows, publish_copy, reader
 from .config import ALL
 from .lifecycle import evaluate_all
@@ -21,7 +21,7 @@ def _date(value: str) -> date:
 
 def cmd_list(args) -> int:
     """Alerts not ok (pending or firing) and silences still in force on the as-at date (default: today)."""
-    settings = load_settings()
+    settings = settings_for(args.authority)
     with reader(settings.warehouse_url).connect() as conn:
         states = conn.execute(text(
             "SELECT indicator_id, scope, severity, status, breaching_since, last_notified_as_at, channel FROM alert_state "
@@ -40,7 +40,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_silence(args) -> int:
-    settings = load_settings()
+    settings = settings_for(args.authority)
     with pipeline.warehouse(settings).begin() as conn:
         insert_rows(conn, "alert_silence", [{
             "silence_id": uuid.uuid4().hex, "authority": settings.authority, "indicator_id": args.indicator, "team": args.team,
@@ -64,7 +64,7 @@ def preview(settings, as_at: date, run_id: str) -> list[dict]:
 
 
 def cmd_preview(args) -> int:
-    messages = preview(load_settings(), args.as_at, f"preview__{args.as_at.isoformat()}")
+    messages = preview(settings_for(args.authority), args.as_at, f"preview__{args.as_at.isoformat()}")
     for m in messages:
         thread = f" (in the thread of {m['thread_key']})" if m["thread_key"] else ""
         print(f"--- to {m['channel']}{thread} [{m['delivery_key']}]")
@@ -83,6 +83,7 @@ def register(subparsers) -> None:
 
     p = alerts.add_parser("list", help="alerts pending or firing, and silences in force")
     p.add_argument("--as-at", type=_date, default=date.today(), help="date the silences are checked against (default today)")
+    p.add_argument("--authority", help="whose alerts (default CSC_MONITOR_AUTHORITY; unset, the only authority loaded)")
     p.set_defaults(func=cmd_list)
 
     p = alerts.add_parser("silence", help="hold back an indicator's alerts (or one team's) until a date, inclusive")
@@ -91,8 +92,10 @@ def register(subparsers) -> None:
     p.add_argument("--until", type=_date, required=True)
     p.add_argument("--who", required=True)
     p.add_argument("--why", required=True)
+    p.add_argument("--authority", help="whose alerts (default CSC_MONITOR_AUTHORITY; unset, the only authority loaded)")
     p.set_defaults(func=cmd_silence)
 
     p = alerts.add_parser("preview", help="print exactly what would be posted for a date, without posting or changing state")
     p.add_argument("--as-at", type=_date, required=True)
+    p.add_argument("--authority", help="whose alerts (default CSC_MONITOR_AUTHORITY; unset, the only authority loaded)")
     p.set_defaults(func=cmd_preview)

@@ -34,7 +34,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import Connection, text
 
-from .annex_a_vocabulary import BLANK, DATE_FORMATS, LISTS, NOT_STORED, STORED_LISTS, VALUES, Field, ListSpec, normalise
+from .annex_a_vocabulary import BLANK, CENSUS_CODES, DATE_FORMATS, LISTS, NOT_STORED, STORED_LISTS, VALUES, Field, ListSpec, normalise
+from .cin_census import schema_codes
 from .errors import ExportError, quoted
 from .model import ParsedExport
 
@@ -49,6 +50,7 @@ DATES_IN_NAMES = (  # (pattern, (year, month, day) groups); a month alone means 
     (re.compile(r"(?<![A-Za-z])([A-Za-z]{3,9})[ _.-]?(\d{4})(?!\d)"), (2, 1, None)),
 )
 ENUMERATOR = re.compile(r"^\s*\(?([a-z]|\d{1,2})\s*[).:\-\u2013]\s*", re.IGNORECASE)  # "a) ", "1 - ", "(b) "
+LEADING_CODE = re.compile(r"^\s*([A-Za-z0-9]+)(?=\s*[:\-\u2013]|\s|$)")  # "U6: Foster placement" -> U6
 
 # Snapshot measures per list: (field giving the row's date, used to pick the latest row per child; measures)
 SNAPSHOT_MEASURES: dict[int, tuple[str | None, tuple[tuple[str, str], ...]]] = {
@@ -59,13 +61,14 @@ SNAPSHOT_MEASURES: dict[int, tuple[str | None, tuple[tuple[str, str], ...]]] = {
     8: ("date_started_looked_after", tuple((m, m) for m in (
         "date_started_looked_after", "latest_statutory_review", "last_social_work_visit", "last_iro_contact",
         "last_health_assessment", "last_dental_check", "start_most_recent_placement", "date_ceased_looked_after",
-        "legal_status", "placement_type", "placements_last_12_months"))),
+        "legal_status", "placement_type", "placements_last_12_months")) + (
+        ("return_interview", "return_interview_offered"), ("return_interview_accepted", "return_interview_accepted"))),
     9: (None, tuple((m, m) for m in ("latest_pathway_plan_review", "latest_contact", "in_touch", "accommodation", "suitability",
                                      "activity"))),
     10: ("entered_care", (("entered_care", "date_entered_care"),)),
 }
 ANCHORS = {3: "referral_date", 4: "assessment_start", 5: "strategy_discussion_date", 6: "cin_start", 7: "plan_start",
-           8: "date_started_looked_after"}
+           8: "date_started_looked_after", 9: None, 10: "entered_care"}
 
 
 def is_annex_a_folder(path: Path) -> bool:
@@ -168,7 +171,7 @@ def _header_index(spec: ListSpec) -> dict[str, Field]:
 
 
 HEADER_INDEX = {number: _header_index(spec) for number, spec in LISTS.items()}
-COMMON_FIELDS = {"child_id", "sex", "ethnicity", "birth_date", "age", "disability", "allocated_team", "allocated_worker"}
+COMMON_FIELDS = {"child_id", "sex", "ethnicity", "birth_date", "age", "disability", "uasc", "allocated_team", "allocated_worker"}
 
 
 def match_header(number: int, header: str) -> str | None:
@@ -256,11 +259,26 @@ VALUE_INDEX = {kind: {normalise(s): canonical for canonical, spellings in codes.
                for kind, codes in VALUES.items()}
 
 
-def match_value(kind: str, value) -> object:
-    """Whole value first; then without an enumerator ('a) Male', '1 - Yes'); then its first word ('C2 - Full care order')."""
+def _spellings(value) -> tuple[str, ...]:
+    """Whole value; without an enumerator ('a) Male', '1 - Yes'); the code leading that ('f) U6: Foster placement' -> U6);
+    the value's own first word ('C2 - Full care order', '4 - Housing')."""
     raw = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    stripped = ENUMERATOR.sub("", raw)
+    leading = [found.group(1) for text in (stripped, raw) if (found := LEADING_CODE.match(text))]
+    return (raw, stripped, *leading, raw.strip().split(" ")[0])
+
+
+def census_code(kind: str, value) -> str:
+    """A CIN census code as Ofsted's template writes it ('a) WBRI', 'j) 3D: Health services') reduced to the code;
+    a value holding no known code is kept as written (validation reports codes outside the year's list)."""
+    codes = schema_codes(CENSUS_CODES[kind])
+    return next((attempt.strip().upper() for attempt in _spellings(value) if attempt.strip().upper() in codes), str(value).strip())
+
+
+def match_value(kind: str, value) -> object:
+    """The canonical value of the first spelling (see _spellings) the vocabulary knows."""
     index = VALUE_INDEX[kind]
-    for attempt in (raw, ENUMERATOR.sub("", raw), raw.strip().split(" ")[0]):
+    for attempt in _spellings(value):
         if normalise(attempt) in index:
             return index[normalise(attempt)]
     raise _Unmapped(f"is not recognised as {kind} (accepted: {', '.join(spellings[0] for spellings in VALUES[kind].values())})")
@@ -279,6 +297,8 @@ def _convert(field: Field, value):
         return int(number)
     if field.kind in VALUE_INDEX:
         return match_value(field.kind, value)
+    if field.kind in CENSUS_CODES:
+        return census_code(field.kind, value)
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
 
 
@@ -383,7 +403,7 @@ def _children(by_list: dict[int, list[Record]], base: dict) -> list[dict]:
 
 def _allocations(by_list: dict[int, list[Record]], base: dict, extract: date, warnings: list[str]) -> list[dict]:
     """The team and worker each child had on the extract date, from the row with the latest start date."""
-    candidates = [(r.values.get(ANCHORS[n]) or date.min, i, r) for n in ANCHORS for i, r in enumerate(by_list.get(n, []))]
+    candidates = [((ANCHORS[n] and r.values.get(ANCHORS[n])) or date.min, i, r) for n in ANCHORS for i, r in enumerate(by_list.get(n, []))]
     chosen: dict[str, Record] = {}
     for _, _, record in sorted(candidates, key=lambda c: (c[0], c[1])):
         team, worker = record.values.get("allocated_team"), record.values.get("allocated_worker")

@@ -3,7 +3,9 @@
 Data, not code: a header or value seen in an authority's workbook that the monitor does not yet know is
 reported by the parser (sheet, column, row); accepting it is one more string here. Headers and values
 are compared after `normalise` (case, spacing and punctuation ignored), so only real variants need listing.
-Field kinds: text, date, int, and the coded vocabularies in VALUES (sex, yes_no, in_touch, ...).
+Field kinds: text, date, int, the coded vocabularies in VALUES (sex, yes_no, in_touch, ...), and the CIN census
+code lists in CENSUS_CODES, whose values Ofsted's template writes with a letter and a label ("a) WBRI",
+"j) 3D: Health services"): they are kept as the bare code.
 """
 
 from __future__ import annotations
@@ -45,18 +47,21 @@ CHILD_ID = Field("child_id", ("Child Unique ID", "Child ID", "Unique ID", "Child
 COMMON = (
     CHILD_ID,
     Field("sex", ("Gender", "Sex", "Gender / Sex", "Legal Sex", "Gender Current"), "sex"),
-    Field("ethnicity", ("Ethnicity", "Ethnic Origin", "Ethnic Group", "Ethnicity Code")),
+    Field("ethnicity", ("Ethnicity", "Ethnic Origin", "Ethnic Group", "Ethnicity Code"), "ethnicity"),
     Field("birth_date", ("Date of Birth", "DOB", "Birth Date", "Date of Birth (or expected date of birth)",
                          "Date of birth / expected date of birth"), "date"),
     Field("age", ("Age of Child (Years)", "Age", "Age (Years)", "Age in Years", "Age of Child")),
-    Field("disability", ("Disability", "Disabled", "Disability Status")),
+    Field("disability", ("Disability", "Disabled", "Disability Status", "Does the child have a disability?",
+                         "Does the Child have a Disability", "Disability (Y/N)")),
+    Field("uasc", ("UASC", "Unaccompanied Asylum Seeking Child", "Is the child an unaccompanied asylum seeking child (UASC)?",
+                   "Is the child an Unaccompanied Asylum Seeking Child", "UASC Status", "UASC (Y/N)")),
 )
 ALLOCATION = (
     Field("allocated_team", ("Allocated Team", "Team", "Team Name", "Allocated Team Name", "Current Team")),
     Field("allocated_worker", ("Allocated Worker", "Worker", "Social Worker", "Allocated Social Worker",
                                "Allocated Worker Name", "Key Worker", "Current Worker")),
 )
-NOT_STORED = "age", "disability"  # read (so not reported as unknown) but not kept in the warehouse
+NOT_STORED = "age", "disability", "uasc"  # read (so not reported as unknown) but not kept in the warehouse
 
 LISTS: dict[int, ListSpec] = {spec.number: spec for spec in (
     ListSpec(1, "Contacts", ("contacts",), COMMON + (
@@ -70,7 +75,7 @@ LISTS: dict[int, ListSpec] = {spec.number: spec for spec in (
     )),
     ListSpec(3, "Referrals", ("referrals",), COMMON + (
         Field("referral_date", ("Date of referral", "Referral Date", "Date Referral Received", "Referral Start Date"), "date", True),
-        Field("referral_source", ("Referral Source", "Source of Referral")),
+        Field("referral_source", ("Referral Source", "Source of Referral"), "referral_source"),
         Field("referral_nfa", ("Referral NFA?", "Referral NFA", "NFA", "Referral No Further Action", "Was the referral NFA"), "yes_no"),
         Field("referrals_12_months", ("Number of Referrals in Last 12 Months", "Number of previous referrals in last 12 months",
                                       "Referrals in last 12 months"), "int"),
@@ -100,16 +105,17 @@ LISTS: dict[int, ListSpec] = {spec.number: spec for spec in (
     ) + ALLOCATION),
     ListSpec(6, "Children in need", ("children in need", "cin"), COMMON + (
         Field("cin_start", ("CIN Start Date", "Child in Need Start Date", "Date CIN started", "CIN Referral Date"), "date", True),
-        Field("primary_need", ("Primary Need Code", "Primary Need", "Category of Need", "Primary Need Category")),
+        Field("primary_need", ("Primary Need Code", "Primary Need", "Category of Need", "Primary Need Category"), "primary_need"),
         Field("last_seen", ("Date Child Was Last Seen", "Date Last Seen", "Last Seen Date", "Date of last visit"), "date"),
         Field("cin_closure", ("CIN Closure Date", "Closure Date", "Date CIN Closed", "Case Closure Date"), "date"),
-        Field("closure_reason", ("Reason for Closure", "Closure Reason", "CIN Closure Reason")),
+        Field("closure_reason", ("Reason for Closure", "Closure Reason", "CIN Closure Reason"), "closure_reason"),
         Field("case_status", ("Case Status", "Status")),
     ) + ALLOCATION),
     ListSpec(7, "Child protection", ("child protection", "cp", "child protection plans"), COMMON + (
         Field("plan_start", ("Child Protection Plan Start Date", "CP Plan Start Date", "Plan Start Date", "CPP Start Date"), "date", True),
-        Field("initial_category", ("Initial Category of Abuse", "Category of Abuse (Initial)", "Initial Category")),
-        Field("latest_category", ("Latest Category of Abuse", "Category of Abuse (Latest)", "Latest Category", "Category of Abuse")),
+        Field("initial_category", ("Initial Category of Abuse", "Category of Abuse (Initial)", "Initial Category"), "category"),
+        Field("latest_category", ("Latest Category of Abuse", "Category of Abuse (Latest)", "Latest Category", "Category of Abuse"),
+              "category"),
         Field("last_statutory_visit", ("Date of the Last Statutory Visit", "Date of Last Statutory Visit", "Last Statutory Visit",
                                        "Last CP Visit Date", "Date of last visit"), "date"),
         Field("seen_alone", ("Was the Child Seen Alone?", "Child Seen Alone", "Seen Alone", "Seen alone at last visit"), "yes_no"),
@@ -126,7 +132,8 @@ LISTS: dict[int, ListSpec] = {spec.number: spec for spec in (
                                           "Date of Last Statutory Review", "Last CLA Review Date", "Latest LAC Review"), "date"),
         Field("last_social_work_visit", ("Date of Last Social Work Visit", "Last Social Work Visit", "Last Statutory Visit",
                                          "Date of last visit", "Last CLA Visit Date"), "date"),
-        Field("last_iro_contact", ("Date of Last IRO Visit / Contact", "Date of Last IRO Visit", "Date of Last IRO Contact",
+        Field("last_iro_contact", ("Date of Last IRO Visit / Contact", "Date of Last IRO Visit / Contact to the Child",
+                                   "Date of Last IRO Visit", "Date of Last IRO Contact",
                                    "Last IRO Contact", "Last IRO Visit/Contact Date"), "date"),
         Field("last_health_assessment", ("Date of Last Health Assessment", "Last Health Assessment", "Latest Health Assessment Date"), "date"),
         Field("last_dental_check", ("Date of Last Dental Check", "Last Dental Check", "Latest Dental Check Date"), "date"),
@@ -139,7 +146,12 @@ LISTS: dict[int, ListSpec] = {spec.number: spec for spec in (
         Field("placement_type", ("Placement Type", "Placement", "Current Placement Type", "Placement Code"), "placement_type"),
         Field("missing_12_months", ("Number of Episodes Missing / Absent in the last 12 months",
                                     "Number of missing episodes in last 12 months", "Missing episodes (12 months)"), "int"),
-        Field("return_interview", ("Return Interview offered / accepted (Y/N)", "Return Interview Offered", "Return Interview"), "yes_no"),
+        Field("return_interview", ("Return Interview offered / accepted (Y/N)", "Return Interview Offered", "Return Interview",
+                                   "Was the child offered a Return Interview after each missing episode?",
+                                   "Was the child offered a Return Interview after each missing or absent episode?",
+                                   "Was the child offered a Return Interview"), "yes_no"),
+        Field("return_interview_accepted", ("Did the child accept the Return Interview after each missing episode?",
+                                            "Did the child accept the Return Interview", "Return Interview Accepted"), "yes_no"),
     ) + ALLOCATION),
     ListSpec(9, "Care leavers", ("care leavers", "leaving care"), COMMON + (
         Field("personal_adviser", ("Allocated Personal Advisor", "Allocated Personal Adviser", "Personal Adviser", "Personal Advisor", "PA")),
@@ -152,7 +164,7 @@ LISTS: dict[int, ListSpec] = {spec.number: spec for spec in (
         Field("suitability", ("Suitability of Accommodation", "Accommodation Suitable?", "Suitability", "Is accommodation suitable"),
               "suitability"),
         Field("activity", ("Activity Status", "Activity", "Main Activity", "EET Status")),
-    )),
+    ) + ALLOCATION),
     ListSpec(10, "Adoption", ("adoption", "adoptions", "children adopted"), COMMON + (
         Field("entered_care", ("Date the Child Entered Care", "Date Entered Care", "Date Child Entered Care", "Date became looked after"), "date"),
         Field("decision_date", ("Date of Decision that Child Should be Placed for Adoption", "Date of ADM Decision",
@@ -163,7 +175,7 @@ LISTS: dict[int, ListSpec] = {spec.number: spec for spec in (
         Field("adoption_order_date", ("Date of Adoption Order", "Adoption Order Date", "Adoption Order Granted"), "date"),
         Field("decision_reversed_date", ("Date of Decision that Child Should No Longer be Placed for Adoption",
                                          "Date Decision Reversed", "Date adoption plan changed", "Decision Reversed Date"), "date"),
-    )),
+    ) + ALLOCATION),
     ListSpec(11, "Adopters", ("adopters", "prospective adopters"), (
         Field("adopter_id", ("Adopter Unique ID", "Adopter ID", "Individual adopter identifier", "Unique ID"), required=True),
     )),
@@ -175,7 +187,7 @@ VALUES: dict[str, dict[object, tuple[str, ...]]] = {
     "sex": {
         "M": ("M", "Male", "Boy", "1"),  # 1/2/0/9: the CIN census GenderCurrent codes
         "F": ("F", "Female", "Girl", "2"),
-        "U": ("U", "Unknown", "Not known", "Indeterminate", "Unknown / Indeterminate", "Not stated", "Not recorded",
+        "U": ("U", "Unknown", "Not known", "Indeterminate", "Unknown / Indeterminate", "Not stated", "Not recorded", "Not stated/recorded",
               "Unborn", "0", "9"),
     },
     "yes_no": {
@@ -201,6 +213,9 @@ VALUES: dict[str, dict[object, tuple[str, ...]]] = {
         "A3", "A4", "A5", "A6", "H5", "K1", "K2", "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1",
         "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1")},
 }
+# Columns holding a CIN census code (kind -> the census XSD's simple type): reduced to the code, else kept as written
+CENSUS_CODES = {"ethnicity": "ethnicitytype", "referral_source": "referralsourcetype", "primary_need": "primaryneedcodetype",
+                "category": "categoryofabusetype", "closure_reason": "reasonforclosuretype"}
 BLANK = frozenset({"", "n a", "na", "none", "null", "not applicable"})  # after normalise: read as an empty cell
 
 # Dates written as text: the forms authorities use (Excel date cells need none of these).

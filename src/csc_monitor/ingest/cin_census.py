@@ -46,6 +46,14 @@ def schema_year(year: int) -> int:
 
 
 @lru_cache(maxsize=None)
+def schema_codes(type_name: str) -> frozenset[str]:
+    """Every code any shipped census schema allows for an enumerated type (e.g. ethnicitytype)."""
+    return frozenset(code for path in XSD_DIR.glob("cin*.xsd")
+                     for simple in etree.parse(str(path)).iter("{http://www.w3.org/2001/XMLSchema}simpleType")
+                     if simple.get("name") == type_name for code in (e.get("value") for e in simple.iter("{*}enumeration")))
+
+
+@lru_cache(maxsize=None)
 def _schema(year: int) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(XSD_DIR / f"cin{year}.xsd")))
 
@@ -186,7 +194,8 @@ def _set_aside(path: Path, tree, schema: etree.XMLSchema, year: int, authority: 
     return findings, quarantined, set_aside
 
 
-def parse_cin_census(path: Path, strict: bool = False) -> ParsedExport:
+def read_xml(path: Path):
+    """The parsed document; a file that is not well-formed XML is rejected naming its line and column."""
     try:
         tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False))
     except etree.XMLSyntaxError as error:
@@ -195,6 +204,21 @@ def parse_cin_census(path: Path, strict: bool = False) -> ParsedExport:
         raise ExportError(path.name, f"line {line}, column {column}", f"not well-formed XML: {problem}") from None
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         raise ExportError(path.name, "DOCTYPE declaration", "declares a DOCTYPE: a census has none, and its entities are never read")
+    return tree
+
+
+def root_tag(path: Path) -> str | None:
+    """The root element's name, read without parsing the whole file (None if the file does not start as XML)."""
+    try:
+        for _event, element in etree.iterparse(str(path), events=("start",), resolve_entities=False, no_network=True):
+            return element.tag
+    except etree.XMLSyntaxError:
+        return None
+    return None
+
+
+def parse_cin_census(path: Path, strict: bool = False) -> ParsedExport:
+    tree = read_xml(path)
     root = tree.getroot()
     year_text = _text(root, "Header/CollectionDetails/Year")
     if root.tag != "Message" or year_text is None:

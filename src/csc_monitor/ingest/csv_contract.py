@@ -88,10 +88,10 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
-def _fail(path: Path, frame: pd.DataFrame, bad: pd.Series, column: Column, rule: str) -> None:
+def _fail(file_name: str, frame: pd.DataFrame, bad: pd.Series, column: Column, rule: str, places: list[str], field: str) -> None:
     position = int(bad.to_numpy().nonzero()[0][0])
     value = frame[column.name].iloc[position]
-    raise ExportError(path.name, f"row {position + 2}, column {column.name}", rule.format(value=quoted(value)))
+    raise ExportError(file_name, f"{places[position]}, {field} {column.name}", rule.format(value=quoted(value)))
 
 
 def _date_rule(date_format: str) -> str:
@@ -103,10 +103,18 @@ def parse_csv(path: Path, spec: CsvTable, authority: str, warnings: list[str] | 
     """Read and type-check one CSV against its spec; raises ExportError at the first bad value.
     Columns the spec does not know are named in `warnings` and not loaded."""
     header, body = _read_rows(path)
+    return check_rows(path.name, spec, authority, header, body, warnings)
+
+
+def check_rows(file_name: str, spec: CsvTable, authority: str, header: list[str], body: list[list[str]],
+               warnings: list[str] | None = None, places: list[str] | None = None, field: str = "column") -> pd.DataFrame:
+    """Type-check rows of text against a spec (a CSV's, or the 903 XML's read as CSV rows); `places` names each row
+    (default: its CSV line) in errors and in source_ref."""
+    places = places or [f"row {n + 2}" for n in range(len(body))]
     by_fold = {_fold(name): position for position, name in enumerate(header)}
     missing = [c.name for c in spec.columns if _fold(c.name) not in by_fold]
     if missing:
-        raise ExportError(path.name, "header (line 1)", f"expected columns {', '.join(spec.header)}; found "
+        raise ExportError(file_name, "header (line 1)", f"expected columns {', '.join(spec.header)}; found "
                           f"{', '.join(c if _fold(c) in {_fold(n) for n in spec.header} else '?' for c in header)} (? not an expected column)")
     known = {_fold(c.name) for c in spec.columns}
     extra = [name or f"(unnamed column {position + 1})" for position, name in enumerate(header) if _fold(name) not in known]
@@ -119,32 +127,32 @@ def parse_csv(path: Path, spec: CsvTable, authority: str, warnings: list[str] | 
         raw = frame[column.name].str.strip()
         blank = raw == ""
         if column.required and blank.any():
-            _fail(path, frame, blank, column, "required value is blank")
+            _fail(file_name, frame, blank, column, "required value is blank", places, field)
         if column.kind in ("date", "datetime"):
             fmt = spec.date_format if column.kind == "date" else "%Y-%m-%d %H:%M"
             parsed = pd.to_datetime(raw.where(~blank), format=fmt, errors="coerce")
             if (parsed.isna() & ~blank).any():
-                _fail(path, frame, parsed.isna() & ~blank, column, _date_rule(fmt))
+                _fail(file_name, frame, parsed.isna() & ~blank, column, _date_rule(fmt), places, field)
             out[column.target] = parsed.dt.date if column.kind == "date" else parsed.dt.to_pydatetime()
             out[column.target] = out[column.target].where(~blank, None)
         elif column.kind == "bool":
             mapped = raw.str.upper().map(TRUE_VALUES)
             if (mapped.isna() & ~blank).any():
-                _fail(path, frame, mapped.isna() & ~blank, column, "the value {value} is not Y or N")
+                _fail(file_name, frame, mapped.isna() & ~blank, column, "the value {value} is not Y or N", places, field)
             out[column.target] = mapped.astype(object).where(~blank, None)
         elif column.kind == "int":
             numbers = pd.to_numeric(raw.where(~blank), errors="coerce")
             if (numbers.isna() & ~blank).any():
-                _fail(path, frame, numbers.isna() & ~blank, column, "the value {value} is not a whole number")
+                _fail(file_name, frame, numbers.isna() & ~blank, column, "the value {value} is not a whole number", places, field)
             out[column.target] = numbers.astype(object).where(~blank, None).map(lambda v: None if v is None else int(v))
         else:
             out[column.target] = raw.where(~blank, None)
         if column.codes is not None:
             unknown = ~blank & ~raw.str.upper().isin(column.codes)
             if unknown.any():
-                _fail(path, frame, unknown, column, "the value {value} is not a known code (" + ", ".join(sorted(column.codes)) + ")")
+                _fail(file_name, frame, unknown, column, "the value {value} is not a known code (" + ", ".join(sorted(column.codes)) + ")", places, field)
     out.insert(0, "authority", authority)
     for name, value in spec.constants.items():
         out[name] = value
-    out["source_ref"] = [f"row {n + 2}" for n in range(len(out))]
+    out["source_ref"] = places
     return out

@@ -23,13 +23,14 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from ..authorities import inferred_authority, lea_note
 from ..config import Settings
 from ..private import private_dir, private_file, private_umask
 from ..warehouse import insert_rows
 from . import ssda903
 from .arrival import DONE_SUFFIX, arrivals, forget_marker, landing_entries
 from .annex_a import keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
-from .cin_census import parse_cin_census
+from .cin_census import parse_cin_census, root_tag
 from .csv_contract import parse_csv, read_header, recognise
 from .errors import ExportError
 from .events import EVENT_TABLES
@@ -73,6 +74,8 @@ def parse_export(path: Path, authority: str, limits: Limits = Limits(), options:
         return parse_annex_a(path, authority, options.extract_date)
     if path.suffix.lower() == ".xml":
         check_size(path, limits.max_xml_mb, "CSC_MONITOR_MAX_XML_MB")
+        if root_tag(path) == ssda903.XML_ROOT:
+            return ssda903.parse_ssda903_xml(path, authority, options.collection_year)
         return parse_cin_census(path, options.strict)
     if path.suffix.lower() == ".csv":
         check_csv(path, limits)
@@ -95,11 +98,14 @@ def parse_export(path: Path, authority: str, limits: Limits = Limits(), options:
     raise ExportError(path.name, "whole file", f"unknown export type '{path.suffix}' (expected .xml or .csv)")
 
 
-def file_authority(path: Path, settings: Settings) -> str:
-    """Whose export this is. A CSV or Annex A file does not say, so in regional mode (settings.authorities) its
-    name must carry exactly one of the codes (e.g. visits_801_2025-03-31.csv); otherwise it is settings.authority."""
-    if not settings.authorities:
+def file_authority(path: Path, settings: Settings, engine: Engine | None = None) -> str:
+    """Whose export this is. A census names its own (LEA). Other files do not say, so in regional mode (settings.authorities)
+    the name must carry exactly one of the codes (e.g. visits_801_2025-03-31.csv); otherwise it is settings.authority,
+    or, with CSC_MONITOR_AUTHORITY unset, the one authority the loaded censuses name."""
+    if path.suffix.lower() == ".xml" and root_tag(path) != ssda903.XML_ROOT:
         return settings.authority
+    if not settings.authorities:
+        return (engine is not None and inferred_authority(engine, settings)) or settings.authority
     named = {part for part in re.split(r"[^0-9A-Za-z]+", path.stem) if part in settings.authorities}
     if len(named) != 1:
         raise ExportError(path.name, "file name", f"regional mode: name the authority in the file name, one of {', '.join(settings.authorities)}")
@@ -187,17 +193,18 @@ def _reject(report: IngestReport, settings: Settings, path: Path, error: ExportE
     report.rejected.append(error)
 
 
-def _parse(path: Path, settings: Settings, limits: Limits) -> ParsedExport:
+def _parse(path: Path, settings: Settings, limits: Limits, engine: Engine) -> ParsedExport:
     """Any failure to read a file rejects that file, by name, without quoting the error's text (it may hold data)."""
     try:
         options = ParseOptions(settings.strict_ingest, settings.collection_year, settings.extract_date)
-        parsed = parse_export(path, settings.authority if path.suffix.lower() == ".xml" else file_authority(path, settings), limits, options)
+        parsed = parse_export(path, file_authority(path, settings, engine), limits, options)
     except ExportError:
         raise
     except MemoryError:
         raise ExportError(path.name, "whole file", "too large to read in the memory available; nothing from it was loaded") from None
     except Exception as error:  # noqa: BLE001 - poison must not spread: one unreadable file never stops the others
         raise ExportError(path.name, "whole file", f"could not be read ({type(error).__name__}); nothing from it was loaded") from None
+    parsed.notes += lea_note(parsed, settings)
     if settings.authorities and parsed.authority not in settings.authorities:
         raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
     return parsed
@@ -210,7 +217,7 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
     private_dir(settings.data_dir)
     complete = arrivals(settings.landing_dir, settings.settle_seconds)
     report.waiting = [p.name for p in landing_entries(settings.landing_dir) if p not in complete]
-    for path in complete:
+    for path in sorted(complete, key=lambda path: path.suffix.lower() != ".xml"):  # censuses first: CSVs may take the authority a census names
         try:
             reason = refusal(path)
             sha256 = None if reason else _content_hash(path)
@@ -227,7 +234,7 @@ def ingest_landing(engine: Engine, settings: Settings) -> IngestReport:
             report.duplicates.append(path.name)
             continue
         try:
-            parsed = _parse(path, settings, limits)
+            parsed = _parse(path, settings, limits, engine)
             archived_name = f"{sha256[:12]}_{path.name}"
             with engine.begin() as conn:
                 report.changes[path.name] = load_export(conn, parsed, scope_of(parsed, path), sha256, path.name,

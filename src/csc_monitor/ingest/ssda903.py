@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 import pandas as pd
-
-from .csv_contract import Column, CsvTable, parse_csv, read_header, recognise as recognise_table
+from .cin_census import read_xml
+from .csv_contract import Column, CsvTable, check_rows, parse_csv, read_header, recognise as recognise_table
 from .errors import ExportError
 from .model import ParsedExport
 
@@ -117,17 +117,35 @@ def collection_year(path: Path) -> tuple[int, str] | None:
     return None
 
 
+def _year_holding(dates: list) -> int | None:
+    """The collection year (1 April to 31 March) holding the latest of these dd/mm/yyyy dates; None if there are none."""
+    parsed = pd.to_datetime(pd.Series(dates, dtype=object), format=DMY, errors="coerce").dropna()
+    if parsed.empty:
+        return None
+    latest = parsed.max()
+    return latest.year + 1 if latest.month >= 4 else latest.year
+
+
 def _year_from_content(path: Path, spec: CsvTable) -> int | None:
-    """The collection year (1 April to 31 March) holding the file's latest event date; None if it holds none."""
     columns = EVENT_DATES.get(spec.kind)
     if not columns:
         return None
     frame = parse_csv(path, CsvTable(spec.kind, spec.table, tuple(Column(c, c) for c in columns), DMY), "")
-    dates = pd.concat([pd.to_datetime(frame[c], format=DMY, errors="coerce") for c in columns]).dropna()
-    if dates.empty:
-        return None
-    latest = dates.max()
-    return latest.year + 1 if latest.month >= 4 else latest.year
+    return _year_holding([value for c in columns for value in frame[c]])
+
+
+def _told_year(path: Path, given_year: int | None, from_content) -> tuple[int, str]:
+    """(year, how it was told): the name, else the folder, else --collection-year, else the content."""
+    told = collection_year(path) or ((given_year, "year from --collection-year") if given_year else None)
+    if told is None and (year := from_content()):
+        told = (year, "year from its latest dates")
+    if told is None:
+        raise ExportError(path.name, "file name", CANNOT_TELL)
+    return told
+
+
+def _note(year: int, how: str) -> str:
+    return f"903 {year - 1}/{str(year)[2:]}" + ("" if how == "name" else f", {how}")
 
 
 def recognise(path: Path) -> CsvTable | None:
@@ -148,13 +166,8 @@ def not_used_yet(path: Path, authority: str, header: tuple[str, ...]) -> ParsedE
 
 def parse_ssda903(path: Path, authority: str, given_year: int | None = None) -> ParsedExport:
     """`given_year` is `ingest --collection-year`: used when neither the name nor the folder says."""
-    told = collection_year(path) or ((given_year, "year from --collection-year") if given_year else None)
     spec = recognise(path)
-    if told is None and spec is not None and (from_content := _year_from_content(path, spec)):
-        told = (from_content, "year from its latest dates")
-    if told is None:
-        raise ExportError(path.name, "file name", CANNOT_TELL)
-    year, how = told
+    year, how = _told_year(path, given_year, lambda: spec and _year_from_content(path, spec))
     spec = recognise_table(read_header(path), tables(year))
     if spec is None:
         raise ExportError(path.name, "header (line 1)", f"not a {year} SSDA903 table (SWEpisodes start in 2023/24)")
@@ -162,6 +175,63 @@ def parse_ssda903(path: Path, authority: str, given_year: int | None = None) -> 
     frame = parse_csv(path, spec, authority, warnings)
     if spec.table == "child":
         frame = frame.assign(sex=frame["sex"].map({"1": "M", "2": "F"}).fillna(frame["sex"]))
-    notes = [f"903 {year - 1}/{str(year)[2:]}" + ("" if how == "name" else f", {how}")]
-    return ParsedExport(spec.kind, authority, year, None, {spec.table: frame}, warnings, notes)
+    return ParsedExport(spec.kind, authority, year, None, {spec.table: frame}, warnings, [_note(year, how)])
+
+
+# --- the 903 in DfE's XML form: <EXPSSDA903><CHILD><HEADER>...</HEADER><EPISODE>...</EPISODE></CHILD> --------------
+
+XML_ROOT = "EXPSSDA903"
+XML_NAMES = {"CHILDID": "CHILD", "PL": "PLACE"}  # the XML's element names that differ from the CSV columns
+XML_GROUPS = {"AREVIEW": "ssda903_reviews", "AMISSING": "ssda903_missing", "OC2": "ssda903_oc2", "PERMANENCE": "ssda903_prev_perm",
+              "AD_PLACED": "ssda903_placed_adoption", "SW_EPISODE": "ssda903_sw_episodes"}  # repeating groups inside HEADER
+
+
+def _leaves(element) -> dict[str, str]:
+    return {XML_NAMES.get(node.tag, node.tag): (node.text or "").strip() for node in element if len(node) == 0}
+
+
+def _xml_rows(root) -> dict[str, list[tuple[dict, str]]]:
+    """Each 903 table's rows (column -> text) with their place in the file, as the CSVs would hold them."""
+    rows: dict[str, list[tuple[dict, str]]] = {}
+    for index, child in enumerate(root.iterfind("CHILD"), start=1):
+        header = child.find("HEADER")
+        fields = _leaves(header) if header is not None else {}
+        place = f"/{XML_ROOT}/CHILD[{index}]"
+        line = f" (line {child.sourceline})"
+        rows.setdefault("ssda903_header", []).append((fields, place + "/HEADER" + line))
+        for kind, marker in (("ssda903_uasc", "DUC"), ("ssda903_oc3", "IN_TOUCH"), ("ssda903_ad1", "DATE_INT")):
+            if fields.get(marker):
+                rows.setdefault(kind, []).append((fields, place + "/HEADER" + line))
+        counts: dict[str, int] = {}
+        for group in (header if header is not None else []):
+            if group.tag in XML_GROUPS:
+                counts[group.tag] = counts.get(group.tag, 0) + 1
+                rows.setdefault(XML_GROUPS[group.tag], []).append(
+                    ({**fields, **_leaves(group)}, f"{place}/HEADER/{group.tag}[{counts[group.tag]}] (line {group.sourceline})"))
+        for number, episode in enumerate(child.iterfind("EPISODE"), start=1):
+            rows.setdefault("ssda903_episodes", []).append(
+                ({**fields, **_leaves(episode)}, f"{place}/EPISODE[{number}] (line {episode.sourceline})"))
+    return rows
+
+
+def parse_ssda903_xml(path: Path, authority: str, given_year: int | None = None) -> ParsedExport:
+    """Every table of a 903 XML export, checked exactly as its CSV would be (errors name the element)."""
+    rows = _xml_rows(read_xml(path).getroot())
+    event_dates = [fields.get(column, "") for kind, columns in EVENT_DATES.items() for fields, _ in rows.get(kind, []) for column in columns]
+    year, how = _told_year(path, given_year, lambda: _year_holding([d for d in event_dates if d]))
+    frames: dict[str, list[pd.DataFrame]] = {}
+    warnings: list[str] = []
+    for spec in tables(year):
+        held = rows.get(spec.kind, [])
+        if not held:
+            continue
+        body = [[fields.get(column, "") for column in spec.header] for fields, _ in held]
+        frame = check_rows(path.name, spec, authority, list(spec.header), body, warnings, [place for _, place in held], "element")
+        if spec.table == "child":
+            frame = frame.assign(sex=frame["sex"].map({"1": "M", "2": "F"}).fillna(frame["sex"]))
+        frames.setdefault(spec.table, []).append(frame)
+    merged = {table: parts[0] if len(parts) == 1 else  # AD1 and PlacedAdoption fill one adoption row per child
+              pd.concat(parts).groupby(["authority", "child_id"], as_index=False, sort=False).first()
+              for table, parts in frames.items()}
+    return ParsedExport("ssda903_xml", authority, year, None, merged, warnings, [_note(year, how)])
 

@@ -10,15 +10,14 @@ from functools import lru_cache
 
 from lxml import etree
 
-from ..ingest.cin_census import XSD_DIR
+from ..ingest.cin_census import XSD_DIR, schema_year
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
 
 
 def xsd_year(collection_year: int) -> int:
-    """The XSD in force for a collection year: the latest one not after it (the earliest if none)."""
-    available = sorted(int(p.stem.removeprefix("cin")) for p in XSD_DIR.glob("cin*.xsd"))
-    return max([y for y in available if y <= collection_year], default=available[0])
+    """The XSD ingest checks a census of that collection year against (its own, else the nearest)."""
+    return schema_year(collection_year)
 
 
 @lru_cache(maxsize=None)
