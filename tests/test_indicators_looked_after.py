@@ -300,6 +300,36 @@ def test_annual_health_and_dental_checks_by_hand_and_reference(engine):
         assert (got["numerator"], got["denominator"]) == dental_expected
 
 
+def test_health_assessments_by_age_six_monthly_before_the_fifth_birthday(engine):
+    f = Facts(engine)
+    for child, born, in_care_since, checks in (
+        ("U1", "2020-01-15", "2023-01-01", [("RHA", "2024-10-01")]),      # at 4: due by 1 April 2025
+        ("U2", "2020-01-15", "2023-01-01", [("RHA", "2024-09-30")]),      # exactly 6 months before 31 March
+        ("U3", "2020-01-15", "2023-01-01", [("RHA", "2024-03-31"), ("RHA", "2024-09-29")]),  # at 4, turned 5 since: late
+        ("U4", "2020-01-15", "2023-01-01", [("RHA", "2024-07-01"), ("RHA", "2025-01-20")]),  # at 5: 12-monthly
+        ("U5", "2023-06-01", "2024-09-15", [("IHA", "2024-10-10")]),      # aged 1, in care 6 months: due
+        ("U6", "2023-06-01", "2024-10-15", [("IHA", "2024-11-01")]),      # in care under 6 months: not yet due
+        ("U7", "2015-06-01", "2024-09-15", [("IHA", "2024-10-10")]),      # aged 9, in care under 12 months: not yet due
+    ):
+        f.child(child, birth=born, team=child)
+        f.episode(child, in_care_since)
+        for kind, day in checks:
+            f.add("health_check", child_id=child, check_kind=kind, check_date=day)
+    f.add("la_outcome", child_id="U1", collection_year=2025, sdq_score=None, convicted=False, health_check=True,
+          immunisations=True, teeth_check=True, health_assessment=False, substance_misuse=False)
+    figures = compute_many(f, ["cla_annual_health_assessment", "cla_health_assessment_oc2_dfe"], MARCH)
+    assert authority(figures["cla_annual_health_assessment"], MARCH) == (4, 5, 0)
+    assert {child: status for (child, _), (status, _, _) in units(f, "cla_annual_health_assessment", MARCH).items()} == {
+        "U1": "met", "U2": "met", "U3": "not_met", "U4": "met", "U5": "met"}
+    assert figures["cla_health_assessment_oc2_dfe"][MARCH][("authority", "all")][:4] == (0, 1, 0, "ssda903")  # OC2 despite events
+    got = ref.cla_annual_check(f.rows("care_episode"), f.rows("health_check"), f.rows("la_outcome"), MARCH,
+                               children=f.rows("child"), under_five_months=6)
+    assert (got["numerator"], got["denominator"], got["method"]) == (4, 5, "events")
+    got = ref.cla_annual_check(f.rows("care_episode"), f.rows("health_check"), f.rows("la_outcome"), MARCH,
+                               children=f.rows("child"), measured_from="oc2")
+    assert (got["numerator"], got["denominator"], got["method"]) == (0, 1, "ssda903")
+
+
 def test_annual_checks_fall_back_to_oc2_without_events(engine):
     f = Facts(engine)
     for child, year, assessed, teeth in (("O1", 2024, True, False), ("O2", 2024, False, True),
@@ -307,8 +337,9 @@ def test_annual_checks_fall_back_to_oc2_without_events(engine):
         f.add("la_outcome", child_id=child, collection_year=year, sdq_score=None, convicted=False, health_check=True,
               immunisations=True, teeth_check=teeth, health_assessment=assessed, substance_misuse=False)
     day_before = date(2025, 3, 30)   # collection year 2024-25 has not ended: 2023-24 (2024) is the latest
-    figures = compute_many(f, ["cla_annual_health_assessment", "cla_dental_check"], day_before, MARCH)
+    figures = compute_many(f, ["cla_annual_health_assessment", "cla_dental_check", "cla_health_assessment_oc2_dfe"], day_before, MARCH)
     annual, dental = figures["cla_annual_health_assessment"], figures["cla_dental_check"]
+    assert figures["cla_health_assessment_oc2_dfe"] == annual   # without events the statutory figure is the OC2 one
     assert annual[day_before][("authority", "all")][:4] == (1, 2, 0, "ssda903")
     assert annual[MARCH][("authority", "all")][:4] == (2, 3, 0, "ssda903")
     assert authority(dental, day_before) == (1, 2, 0) and authority(dental, MARCH) == (1, 3, 0)

@@ -40,6 +40,7 @@ class LookedAfterBuilder:
         self.rng, self.code, self.reference_date = rng, code, reference_date
         self.earliest = add_months(reference_date, -12 * history_years)
         self.facts: dict[str, list[dict]] = {name: [] for name in TABLES}
+        self.births: dict[str, date] = {}
 
     def _row(self, table: str, child_id: str, ref: str, **values) -> None:
         self.facts[table].append({"authority": self.code, "child_id": child_id, **values, "source_ref": ref})
@@ -55,7 +56,10 @@ class LookedAfterBuilder:
             start = _day(rng, max(self.earliest, birth + timedelta(days=int(13 * 365.25))), birth + timedelta(days=int(16.5 * 365.25)))
         else:
             birth = _day(rng, ref_date - timedelta(days=int(17 * 365.25)), ref_date - timedelta(days=60))
+            if rng.random() < 0.15:   # turned 5 in the last months: assessed at 4, due again 6 months later
+                birth = add_months(ref_date, -60) - timedelta(days=rng.randint(1, 150))
             start = _day(rng, max(self.earliest, birth), ref_date - timedelta(days=1))
+        self.births[child_id] = birth
         self._row("child", child_id, "generated", birth_date=birth, sex=rng.choice("MF"), ethnicity=rng.choice(["WBRI", "BAFR", "MWBC"]),
                   death_date=None)
         end_of_care = birth + timedelta(days=int(18 * 365.25)) if care_leaver else None
@@ -100,7 +104,7 @@ class LookedAfterBuilder:
                 order = placed + timedelta(days=rng.randint(90, 300))
                 adopted = order if order <= self.reference_date else None
                 self._episode(child_id, placed, "P", "E1", rng.choice(["A5", "A6"]), adopted, "E11" if adopted else None)
-                self._row("adoption", child_id, "generated", decision_date=decision, placement_order_date=decision + timedelta(days=30),
+                self._row("adoption", child_id, "generated", decision_date=decision, placement_order_date=None,  # the 903 has no placement order date
                           match_date=placed - timedelta(days=rng.randint(7, 40)), placed_date=placed, placed_ceased_date=None,
                           reason_placed_ceased=None, adoption_order_date=adopted, adopted_by_foster_carer=False, decision_reversed_date=None)
                 self._visits(child_id, placement_starts, adopted)
@@ -148,9 +152,12 @@ class LookedAfterBuilder:
             if rng.random() < 0.85 and dental <= stop:
                 self._row("health_check", child_id, "generated", check_kind="DENTAL", check_date=dental)
             check = add_months(check, 12) + timedelta(days=rng.randint(-30, 30))
-        year_before = add_months(self.reference_date, -12)   # "within 12 months" is inclusive: plant the boundary day
-        if rng.random() < 0.25 and start <= year_before <= stop:
-            self._row("health_check", child_id, "generated", check_kind=rng.choice(["RHA", "DENTAL"]), check_date=year_before)
+        # "within 12 (6 under five) months" is inclusive: plant the boundary days
+        six_months_before = add_months(self.reference_date, -6)
+        under_five = add_months(self.births[child_id], 60) > six_months_before
+        boundary = six_months_before if under_five else add_months(self.reference_date, -12)
+        if rng.random() < 0.3 and start <= boundary <= stop:
+            self._row("health_check", child_id, "generated", check_kind=rng.choice(["RHA", "DENTAL"]), check_date=boundary)
 
     def _care_leaver(self, child_id: str, birth: date) -> None:
         rng = self.rng
