@@ -181,6 +181,28 @@ def test_cla_reviews_by_hand_and_reference(review_facts):
         assert (expected["numerator"], expected["denominator"], expected["overdue"]) == authority(figures, as_at)
 
 
+def test_short_break_reviews_run_over_the_series_three_months_then_six(engine):
+    """Reg 48: a series of short breaks is reviewed 3 months after the first placement, then every 6 months."""
+    f = Facts(engine)
+    for child in ("SB1", "SB2"):
+        f.child(child, team=child)
+    for start, end in (("2024-06-03", "2024-06-05"), ("2024-07-01", "2024-07-03"), ("2024-09-02", "2024-09-04"),
+                       ("2025-03-03", "2025-03-05")):
+        f.episode("SB1", start, ls="V3", end=end, rec="E13")   # each short break a period of care of its own
+    f.la_review("SB1", "2024-09-03")   # due 3 months after 3 June: met on the day (no 20-working-day review)
+    f.la_review("SB1", "2025-03-10")   # due 6 months later, 3 March 2025: a week late
+    f.episode("SB2", "2024-12-02", ls="V4")   # series agreed on 2 December 2024, no review yet: due 2 March 2025
+    figures = compute(f, "cla_reviews_on_time", MARCH)
+    assert authority(figures, MARCH) == (1, 2, 1)
+    assert units(f, "cla_reviews_on_time", MARCH) == {
+        ("SB1", date(2024, 6, 3)): ("met", 92, date(2024, 9, 3)),
+        ("SB1", date(2024, 9, 3)): ("not_met", 188, date(2025, 3, 10)),
+        ("SB2", date(2024, 12, 2)): ("overdue", 119, None),
+    }
+    expected = ref.cla_reviews_on_time(f.rows("care_episode"), f.rows("la_review"), [], MARCH)
+    assert (expected["numerator"], expected["denominator"], expected["overdue"]) == (1, 2, 1)
+
+
 # --- placement stability ---------------------------------------------------------------------------
 
 def test_short_term_stability_by_hand_and_reference(engine):

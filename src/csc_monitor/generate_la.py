@@ -70,6 +70,9 @@ class LookedAfterBuilder:
         if moved_on:
             self._row("allocation", child_id, "generated", team="Leaving Care", worker=rng.choice(LEAVING_CARE_TEAM["Leaving Care"]),
                       start_date=moved_on, end_date=None)
+        if not care_leaver and rng.random() < 0.06:
+            self._short_breaks(child_id, start)
+            return
         self._episodes(child_id, start, end_of_care, adoption=not care_leaver and rng.random() < 0.08)
         self._reviews(child_id, start, end_of_care)
         if care_leaver:
@@ -112,6 +115,20 @@ class LookedAfterBuilder:
         self._episode(child_id, episode_start, rne, legal, place, ended, "E8" if ended else None)
         self._visits(child_id, placement_starts, ended)
         self._health(child_id, start, ended)
+
+    def _short_breaks(self, child_id: str, start: date) -> None:
+        """Reg 48: a series of short breaks (each a V3 period of care of 2-3 days), reviewed 3 months after the
+        first, then 6-monthly (some on the due day, some late)."""
+        rng, ref_date = self.rng, self.reference_date
+        stay = start
+        while stay <= ref_date:
+            end = stay + timedelta(days=rng.choice([2, 3]))
+            self._episode(child_id, stay, "S", "V3", "U3", end if end <= ref_date else None, "E13" if end <= ref_date else None)
+            stay += timedelta(days=rng.randint(28, 60))
+        review = add_months(start, 3) + timedelta(days=rng.choice([-5, 0, 0, 7]))
+        while review <= ref_date:
+            self._row("la_review", child_id, "generated", review_date=review, review_code="PN1")
+            review = add_months(review, 6) + timedelta(days=rng.choice([-5, 0, 0, 7]))
 
     def _episode(self, child_id, start, rne, legal, place, end, reason) -> None:
         self._row("care_episode", child_id, "generated", start_date=start, reason_new_episode=rne, legal_status=legal, cin_code="N1",

@@ -130,14 +130,34 @@ def cla_reviews_on_time(episodes, la_reviews, review_events, as_at: date, first_
             return add_working_days(anchor, first_review_working_days)
         return add_months(anchor, 3 if index == 1 else 6)
 
+    def short_break_due_of(index, anchor):
+        return add_months(anchor, 3 if index == 0 else 6)
+
     totals = [0, 0, 0]
-    for period in care_periods(episodes):
+    for period in review_spells(episodes):
         start, end = period["start_date"], period["end_date"]
         reviews = sorted({r["review_date"] for r in held.get(period["child_id"], [])
-                          if r["review_date"] >= start and (end is None or r["review_date"] <= end)})
-        counts = _timed_windows([start] + reviews, due_of, end, as_at, add_months(as_at, -12))
+                          if r["review_date"] >= start and (end is None or r["review_date"] <= end or period["short_breaks"])})
+        counts = _timed_windows([start] + reviews, short_break_due_of if period["short_breaks"] else due_of,
+                                end, as_at, add_months(as_at, -12))
         totals = [a + b for a, b in zip(totals, counts)]
     return _result(*totals, method="events")
+
+
+def review_spells(episodes) -> list[dict]:
+    """Periods of care, except that a child's short-break periods (starting V3/V4, reg 48) are one spell from the
+    start of the first to the end of the last (open while any is)."""
+    spells, series = [], {}
+    for period in care_periods(episodes):
+        if period["episodes"][0]["reason_new_episode"] == "S" and period["episodes"][0]["legal_status"] in SHORT_BREAK_LEGAL_STATUSES:
+            series.setdefault(period["child_id"], []).append(period)
+        else:
+            spells.append({**period, "short_breaks": False})
+    for child, periods in series.items():
+        ends = [p["end_date"] for p in periods]
+        spells.append({"child_id": child, "start_date": min(p["start_date"] for p in periods),
+                       "end_date": None if None in ends else max(ends), "short_breaks": True})
+    return spells
 
 
 def placement_stability_short_term(episodes, as_at: date, placements_threshold=3) -> dict:
