@@ -316,15 +316,15 @@ def _census(base) -> str:
 FILE_CASES = [
     ("empty census", "cin_census_empty.xml", lambda census: "", "cin_census_empty.xml: whole file: file is empty"),
     ("truncated census", "cin_census_truncated.xml", lambda census: census[: len(census) // 2],
-     "cin_census_truncated.xml: line 1543, column 12: not well-formed XML: Couldn't find end of Start Tag Chil line 1543"),
+     "cin_census_truncated.xml: line 1337, column 53: not well-formed XML: expected '>'"),
     ("unknown referral source in the file", "cin_census_code.xml", lambda census: census.replace("<ReferralSource>", "<ReferralSource>Z", 1),
      "cin_census_code.xml: line 30 (/Message/Children/Child[1]/CINdetails/ReferralSource): Element 'ReferralSource': [facet 'enumeration'] "
-     "The value 'Z2A' is not an element of the set {'1A', '1B', '1C', '1D', '2A', '2B', '3A', '3B', '3C', '3D', '3E', '3F', '4', '5A', "
+     "The value 'Z5A' is not an element of the set {'1A', '1B', '1C', '1D', '2A', '2B', '3A', '3B', '3C', '3D', '3E', '3F', '4', '5A', "
      "'5B', '5C', '5D', '6', '7', '8', '9', '10'}."),
-    ("day and month swapped into month 30", "cin_census_swapped.xml",
+    ("day and month swapped into month 29", "cin_census_swapped.xml",
      lambda census: re.sub(r"<CINreferralDate>(\d{4})-(\d{2})-(1[3-9]|2\d|3[01])<", r"<CINreferralDate>\1-\3-\2<", census, count=1),
-     "cin_census_swapped.xml: line 29 (/Message/Children/Child[1]/CINdetails/CINreferralDate): "
-     "Element 'CINreferralDate': '2024-30-05' is not a valid value of the atomic type 'xs:date'."),
+     "cin_census_swapped.xml: line 94 (/Message/Children/Child[4]/CINdetails/CINreferralDate): "
+     "Element 'CINreferralDate': '2024-29-10' is not a valid value of the atomic type 'xs:date'."),
 ]
 
 
