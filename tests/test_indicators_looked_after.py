@@ -181,6 +181,28 @@ def test_cla_reviews_by_hand_and_reference(review_facts):
         assert (expected["numerator"], expected["denominator"], expected["overdue"]) == authority(figures, as_at)
 
 
+def test_short_break_reviews_run_over_the_series_three_months_then_six(engine):
+    """Reg 48: a series of short breaks is reviewed 3 months after the first placement, then every 6 months."""
+    f = Facts(engine)
+    for child in ("SB1", "SB2"):
+        f.child(child, team=child)
+    for start, end in (("2024-06-03", "2024-06-05"), ("2024-07-01", "2024-07-03"), ("2024-09-02", "2024-09-04"),
+                       ("2025-03-03", "2025-03-05")):
+        f.episode("SB1", start, ls="V3", end=end, rec="E13")   # each short break a period of care of its own
+    f.la_review("SB1", "2024-09-03")   # due 3 months after 3 June: met on the day (no 20-working-day review)
+    f.la_review("SB1", "2025-03-10")   # due 6 months later, 3 March 2025: a week late
+    f.episode("SB2", "2024-12-02", ls="V4")   # series agreed on 2 December 2024, no review yet: due 2 March 2025
+    figures = compute(f, "cla_reviews_on_time", MARCH)
+    assert authority(figures, MARCH) == (1, 2, 1)
+    assert units(f, "cla_reviews_on_time", MARCH) == {
+        ("SB1", date(2024, 6, 3)): ("met", 92, date(2024, 9, 3)),
+        ("SB1", date(2024, 9, 3)): ("not_met", 188, date(2025, 3, 10)),
+        ("SB2", date(2024, 12, 2)): ("overdue", 119, None),
+    }
+    expected = ref.cla_reviews_on_time(f.rows("care_episode"), f.rows("la_review"), [], MARCH)
+    assert (expected["numerator"], expected["denominator"], expected["overdue"]) == (1, 2, 1)
+
+
 # --- placement stability ---------------------------------------------------------------------------
 
 def test_short_term_stability_by_hand_and_reference(engine):
@@ -300,6 +322,36 @@ def test_annual_health_and_dental_checks_by_hand_and_reference(engine):
         assert (got["numerator"], got["denominator"]) == dental_expected
 
 
+def test_health_assessments_by_age_six_monthly_before_the_fifth_birthday(engine):
+    f = Facts(engine)
+    for child, born, in_care_since, checks in (
+        ("U1", "2020-01-15", "2023-01-01", [("RHA", "2024-10-01")]),      # at 4: due by 1 April 2025
+        ("U2", "2020-01-15", "2023-01-01", [("RHA", "2024-09-30")]),      # exactly 6 months before 31 March
+        ("U3", "2020-01-15", "2023-01-01", [("RHA", "2024-03-31"), ("RHA", "2024-09-29")]),  # at 4, turned 5 since: late
+        ("U4", "2020-01-15", "2023-01-01", [("RHA", "2024-07-01"), ("RHA", "2025-01-20")]),  # at 5: 12-monthly
+        ("U5", "2023-06-01", "2024-09-15", [("IHA", "2024-10-10")]),      # aged 1, in care 6 months: due
+        ("U6", "2023-06-01", "2024-10-15", [("IHA", "2024-11-01")]),      # in care under 6 months: not yet due
+        ("U7", "2015-06-01", "2024-09-15", [("IHA", "2024-10-10")]),      # aged 9, in care under 12 months: not yet due
+    ):
+        f.child(child, birth=born, team=child)
+        f.episode(child, in_care_since)
+        for kind, day in checks:
+            f.add("health_check", child_id=child, check_kind=kind, check_date=day)
+    f.add("la_outcome", child_id="U1", collection_year=2025, sdq_score=None, convicted=False, health_check=True,
+          immunisations=True, teeth_check=True, health_assessment=False, substance_misuse=False)
+    figures = compute_many(f, ["cla_annual_health_assessment", "cla_health_assessment_oc2_dfe"], MARCH)
+    assert authority(figures["cla_annual_health_assessment"], MARCH) == (4, 5, 0)
+    assert {child: status for (child, _), (status, _, _) in units(f, "cla_annual_health_assessment", MARCH).items()} == {
+        "U1": "met", "U2": "met", "U3": "not_met", "U4": "met", "U5": "met"}
+    assert figures["cla_health_assessment_oc2_dfe"][MARCH][("authority", "all")][:4] == (0, 1, 0, "ssda903")  # OC2 despite events
+    got = ref.cla_annual_check(f.rows("care_episode"), f.rows("health_check"), f.rows("la_outcome"), MARCH,
+                               children=f.rows("child"), under_five_months=6)
+    assert (got["numerator"], got["denominator"], got["method"]) == (4, 5, "events")
+    got = ref.cla_annual_check(f.rows("care_episode"), f.rows("health_check"), f.rows("la_outcome"), MARCH,
+                               children=f.rows("child"), measured_from="oc2")
+    assert (got["numerator"], got["denominator"], got["method"]) == (0, 1, "ssda903")
+
+
 def test_annual_checks_fall_back_to_oc2_without_events(engine):
     f = Facts(engine)
     for child, year, assessed, teeth in (("O1", 2024, True, False), ("O2", 2024, False, True),
@@ -307,8 +359,9 @@ def test_annual_checks_fall_back_to_oc2_without_events(engine):
         f.add("la_outcome", child_id=child, collection_year=year, sdq_score=None, convicted=False, health_check=True,
               immunisations=True, teeth_check=teeth, health_assessment=assessed, substance_misuse=False)
     day_before = date(2025, 3, 30)   # collection year 2024-25 has not ended: 2023-24 (2024) is the latest
-    figures = compute_many(f, ["cla_annual_health_assessment", "cla_dental_check"], day_before, MARCH)
+    figures = compute_many(f, ["cla_annual_health_assessment", "cla_dental_check", "cla_health_assessment_oc2_dfe"], day_before, MARCH)
     annual, dental = figures["cla_annual_health_assessment"], figures["cla_dental_check"]
+    assert figures["cla_health_assessment_oc2_dfe"] == annual   # without events the statutory figure is the OC2 one
     assert annual[day_before][("authority", "all")][:4] == (1, 2, 0, "ssda903")
     assert annual[MARCH][("authority", "all")][:4] == (2, 3, 0, "ssda903")
     assert authority(dental, day_before) == (1, 2, 0) and authority(dental, MARCH) == (1, 3, 0)

@@ -1,6 +1,9 @@
 -- Looked-after (IRO) reviews on time (reg 33), one row per review due. The windows of a period of care
 -- are its start followed by each review held in it: the first review is due 20 working days after the
 -- child became looked after, the second 3 months after the first, later ones 6 months after the last.
+-- A child's short breaks (periods of care starting with legal status V3/V4, reg 48) are one spell from the start
+-- of the first to the end of the last (open while any is open): first review 3 months after its start, then
+-- every 6 months; the 20-working-day review does not apply. Reviews between and after breaks count for the series.
 -- With no reviews recorded on or before the as-at date, the Annex A list 8 snapshot is used instead:
 -- one unit per child, met when the latest statutory review is within 6 months of the extract date.
 WITH as_at_dates AS (
@@ -18,20 +21,35 @@ held AS (
     ) r
     GROUP BY child_id, review_date
 ),
-anchor AS (
-    SELECT p.authority, p.child_id, p.start_date, p.end_date, p.start_date AS anchor_date, 0 AS review_number,
-           p.source_file, p.source_ref
+short_break_period AS (
+    SELECT p.*,
+           ROW_NUMBER() OVER (PARTITION BY p.child_id ORDER BY p.start_date) AS nth,
+           CASE WHEN COUNT(*) OVER (PARTITION BY p.child_id) = COUNT(p.end_date) OVER (PARTITION BY p.child_id)
+                THEN MAX(p.end_date) OVER (PARTITION BY p.child_id) END AS series_end
     FROM v_care_period p
-    WHERE p.authority = :authority
+    WHERE p.authority = :authority AND p.start_legal_status IN ('V3', 'V4')
+),
+spell AS (  -- a period of care, or a child's whole series of short breaks
+    SELECT p.authority, p.child_id, p.start_date, p.end_date, FALSE AS short_breaks, p.source_file, p.source_ref
+    FROM v_care_period p
+    WHERE p.authority = :authority AND COALESCE(p.start_legal_status, '') NOT IN ('V3', 'V4')
     UNION ALL
-    SELECT p.authority, p.child_id, p.start_date, p.end_date, h.review_date,
+    SELECT s.authority, s.child_id, s.start_date, s.series_end, TRUE, s.source_file, s.source_ref
+    FROM short_break_period s
+    WHERE s.nth = 1
+),
+anchor AS (
+    SELECT p.authority, p.child_id, p.start_date, p.end_date, p.short_breaks, p.start_date AS anchor_date, 0 AS review_number,
+           p.source_file, p.source_ref
+    FROM spell p
+    UNION ALL
+    SELECT p.authority, p.child_id, p.start_date, p.end_date, p.short_breaks, h.review_date,
            ROW_NUMBER() OVER (PARTITION BY p.child_id, p.start_date ORDER BY h.review_date),
            h.source_file, h.source_ref
-    FROM v_care_period p
+    FROM spell p
     JOIN held h
       ON h.child_id = p.child_id AND h.review_date >= p.start_date
-     AND (p.end_date IS NULL OR h.review_date <= p.end_date)
-    WHERE p.authority = :authority
+     AND (p.end_date IS NULL OR h.review_date <= p.end_date OR p.short_breaks)
 ),
 windows AS (
     SELECT a.*,
@@ -44,6 +62,8 @@ windows AS (
 window_due AS (
     SELECT w.*,
            CASE
+               WHEN w.short_breaks AND w.review_number = 0 THEN CAST(w.anchor_date + INTERVAL '3 months' AS DATE)
+               WHEN w.short_breaks THEN CAST(w.anchor_date + INTERVAL '6 months' AS DATE)
                WHEN w.review_number = 0 THEN (
                    SELECT MIN(c_due.day) FROM calendar_day c_due
                    WHERE c_due.is_working_day AND c_due.working_day_number = c_start.working_day_number + :first_review_working_days)

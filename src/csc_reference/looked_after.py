@@ -130,14 +130,34 @@ def cla_reviews_on_time(episodes, la_reviews, review_events, as_at: date, first_
             return add_working_days(anchor, first_review_working_days)
         return add_months(anchor, 3 if index == 1 else 6)
 
+    def short_break_due_of(index, anchor):
+        return add_months(anchor, 3 if index == 0 else 6)
+
     totals = [0, 0, 0]
-    for period in care_periods(episodes):
+    for period in review_spells(episodes):
         start, end = period["start_date"], period["end_date"]
         reviews = sorted({r["review_date"] for r in held.get(period["child_id"], [])
-                          if r["review_date"] >= start and (end is None or r["review_date"] <= end)})
-        counts = _timed_windows([start] + reviews, due_of, end, as_at, add_months(as_at, -12))
+                          if r["review_date"] >= start and (end is None or r["review_date"] <= end or period["short_breaks"])})
+        counts = _timed_windows([start] + reviews, short_break_due_of if period["short_breaks"] else due_of,
+                                end, as_at, add_months(as_at, -12))
         totals = [a + b for a, b in zip(totals, counts)]
     return _result(*totals, method="events")
+
+
+def review_spells(episodes) -> list[dict]:
+    """Periods of care, except that a child's short-break periods (starting V3/V4, reg 48) are one spell from the
+    start of the first to the end of the last (open while any is)."""
+    spells, series = [], {}
+    for period in care_periods(episodes):
+        if period["episodes"][0]["reason_new_episode"] == "S" and period["episodes"][0]["legal_status"] in SHORT_BREAK_LEGAL_STATUSES:
+            series.setdefault(period["child_id"], []).append(period)
+        else:
+            spells.append({**period, "short_breaks": False})
+    for child, periods in series.items():
+        ends = [p["end_date"] for p in periods]
+        spells.append({"child_id": child, "start_date": min(p["start_date"] for p in periods),
+                       "end_date": None if None in ends else max(ends), "short_breaks": True})
+    return spells
 
 
 def placement_stability_short_term(episodes, as_at: date, placements_threshold=3) -> dict:
@@ -204,20 +224,27 @@ def reporting_year(as_at: date) -> int:
 
 
 def cla_annual_check(episodes, health_checks, outcomes, as_at: date, check_kinds=("IHA", "RHA"),
-                     oc2_flag="health_assessment") -> dict:
-    """Annual health assessment (defaults) or dental check (check_kinds=("DENTAL",), oc2_flag="teeth_check")."""
+                     oc2_flag="health_assessment", children=(), under_five_months=12, measured_from="events_else_oc2") -> dict:
+    """Health assessment (check_kinds IHA, RHA; under_five_months=6) or dental check (("DENTAL",), "teeth_check").
+
+    The next check is due under_five_months after one held before the fifth birthday, else 12 months after it
+    (no check yet: from the period start). measured_from="oc2" gives DfE's OC2 figure whatever events exist."""
     checks = [h for h in health_checks if h["check_kind"] in check_kinds and h["check_date"] <= as_at]
-    if not checks:
+    if not checks or measured_from == "oc2":
         years = [o["collection_year"] for o in outcomes if o["collection_year"] <= reporting_year(as_at)]
         cohort = [o for o in outcomes if years and o["collection_year"] == max(years)]
         return _result(sum(1 for o in cohort if o[oc2_flag]), len(cohort), method="ssda903")
-    year_before = add_months(as_at, -12)
+    birth = {c["child_id"]: c["birth_date"] for c in children}
     met = denominator = 0
     for period in looked_after_on(episodes, as_at):
-        if period["start_date"] > year_before:
+        child, born = period["child_id"], birth.get(period["child_id"])
+        last = max((h["check_date"] for h in checks if h["child_id"] == child), default=None)
+        under_five = born is not None and (last or period["start_date"]) < add_months(born, 60)
+        interval_before = add_months(as_at, -(under_five_months if under_five else 12))
+        if period["start_date"] > interval_before:
             continue
         denominator += 1
-        met += any(h["child_id"] == period["child_id"] and h["check_date"] >= year_before for h in checks)
+        met += last is not None and last >= interval_before
     return _result(met, denominator, method="events")
 
 

@@ -40,6 +40,7 @@ class LookedAfterBuilder:
         self.rng, self.code, self.reference_date = rng, code, reference_date
         self.earliest = add_months(reference_date, -12 * history_years)
         self.facts: dict[str, list[dict]] = {name: [] for name in TABLES}
+        self.births: dict[str, date] = {}
 
     def _row(self, table: str, child_id: str, ref: str, **values) -> None:
         self.facts[table].append({"authority": self.code, "child_id": child_id, **values, "source_ref": ref})
@@ -55,7 +56,10 @@ class LookedAfterBuilder:
             start = _day(rng, max(self.earliest, birth + timedelta(days=int(13 * 365.25))), birth + timedelta(days=int(16.5 * 365.25)))
         else:
             birth = _day(rng, ref_date - timedelta(days=int(17 * 365.25)), ref_date - timedelta(days=60))
+            if rng.random() < 0.15:   # turned 5 in the last months: assessed at 4, due again 6 months later
+                birth = add_months(ref_date, -60) - timedelta(days=rng.randint(1, 150))
             start = _day(rng, max(self.earliest, birth), ref_date - timedelta(days=1))
+        self.births[child_id] = birth
         self._row("child", child_id, "generated", birth_date=birth, sex=rng.choice("MF"), ethnicity=rng.choice(["WBRI", "BAFR", "MWBC"]),
                   death_date=None)
         end_of_care = birth + timedelta(days=int(18 * 365.25)) if care_leaver else None
@@ -66,6 +70,9 @@ class LookedAfterBuilder:
         if moved_on:
             self._row("allocation", child_id, "generated", team="Leaving Care", worker=rng.choice(LEAVING_CARE_TEAM["Leaving Care"]),
                       start_date=moved_on, end_date=None)
+        if not care_leaver and rng.random() < 0.06:
+            self._short_breaks(child_id, start)
+            return
         self._episodes(child_id, start, end_of_care, adoption=not care_leaver and rng.random() < 0.08)
         self._reviews(child_id, birth, start, end_of_care)
         if care_leaver:
@@ -100,7 +107,7 @@ class LookedAfterBuilder:
                 order = placed + timedelta(days=rng.randint(90, 300))
                 adopted = order if order <= self.reference_date else None
                 self._episode(child_id, placed, "P", "E1", rng.choice(["A5", "A6"]), adopted, "E11" if adopted else None)
-                self._row("adoption", child_id, "generated", decision_date=decision, placement_order_date=decision + timedelta(days=30),
+                self._row("adoption", child_id, "generated", decision_date=decision, placement_order_date=None,  # the 903 has no placement order date
                           match_date=placed - timedelta(days=rng.randint(7, 40)), placed_date=placed, placed_ceased_date=None,
                           reason_placed_ceased=None, adoption_order_date=adopted, adopted_by_foster_carer=False, decision_reversed_date=None)
                 self._visits(child_id, placement_starts, adopted)
@@ -108,6 +115,20 @@ class LookedAfterBuilder:
         self._episode(child_id, episode_start, rne, legal, place, ended, "E8" if ended else None)
         self._visits(child_id, placement_starts, ended)
         self._health(child_id, start, ended)
+
+    def _short_breaks(self, child_id: str, start: date) -> None:
+        """Reg 48: a series of short breaks (each a V3 period of care of 2-3 days), reviewed 3 months after the
+        first, then 6-monthly (some on the due day, some late)."""
+        rng, ref_date = self.rng, self.reference_date
+        stay = start
+        while stay <= ref_date:
+            end = stay + timedelta(days=rng.choice([2, 3]))
+            self._episode(child_id, stay, "S", "V3", "U3", end if end <= ref_date else None, "E13" if end <= ref_date else None)
+            stay += timedelta(days=rng.randint(28, 60))
+        review = add_months(start, 3) + timedelta(days=rng.choice([-5, 0, 0, 7]))
+        while review <= ref_date:
+            self._row("la_review", child_id, "generated", review_date=review, review_code="PN1")
+            review = add_months(review, 6) + timedelta(days=rng.choice([-5, 0, 0, 7]))
 
     def _episode(self, child_id, start, rne, legal, place, end, reason) -> None:
         self._row("care_episode", child_id, "generated", start_date=start, reason_new_episode=rne, legal_status=legal, cin_code="N1",
@@ -148,9 +169,12 @@ class LookedAfterBuilder:
             if rng.random() < 0.85 and dental <= stop:
                 self._row("health_check", child_id, "generated", check_kind="DENTAL", check_date=dental)
             check = add_months(check, 12) + timedelta(days=rng.randint(-30, 30))
-        year_before = add_months(self.reference_date, -12)   # "within 12 months" is inclusive: plant the boundary day
-        if rng.random() < 0.25 and start <= year_before <= stop:
-            self._row("health_check", child_id, "generated", check_kind=rng.choice(["RHA", "DENTAL"]), check_date=year_before)
+        # "within 12 (6 under five) months" is inclusive: plant the boundary days
+        six_months_before = add_months(self.reference_date, -6)
+        under_five = add_months(self.births[child_id], 60) > six_months_before
+        boundary = six_months_before if under_five else add_months(self.reference_date, -12)
+        if rng.random() < 0.3 and start <= boundary <= stop:
+            self._row("health_check", child_id, "generated", check_kind=rng.choice(["RHA", "DENTAL"]), check_date=boundary)
 
     def _care_leaver(self, child_id: str, birth: date) -> None:
         rng = self.rng

@@ -26,6 +26,11 @@ def _care_leaver(f: Facts, d: date, p: dict) -> dict:
                                             d, p["measure"], p["min_age"], p["max_age"], p.get("contact_days", 56))
 
 
+def _health_check(f: Facts, d: date, p: dict) -> dict:
+    return looked_after.cla_annual_check(f["care_episode"], f["health_check"], f["la_outcome"], d, _split(p["check_kinds"]),
+                                         p["oc2_flag"], f["child"], p["under_five_interval_months"], p["measured_from"])
+
+
 REFERENCES: dict[str, Callable[[Facts, date, dict], dict]] = {
     "re_referrals_within_12_months": lambda f, d, p: front_door.re_referrals_within_12_months(f["referral"], d),
     "assessments_within_45_working_days_from_referral": lambda f, d, p: front_door.assessments_within_45_working_days_from_referral(
@@ -52,10 +57,8 @@ REFERENCES: dict[str, Callable[[Facts, date, dict], dict]] = {
     "placement_stability_long_term": lambda f, d, p: looked_after.placement_stability_long_term(f["care_episode"], f["child"], d),
     "cla_initial_health_assessment_20_working_days": lambda f, d, p: looked_after.cla_initial_health_assessment(
         f["care_episode"], f["health_check"], d, p["timescale_working_days"]),
-    "cla_annual_health_assessment": lambda f, d, p: looked_after.cla_annual_check(
-        f["care_episode"], f["health_check"], f["la_outcome"], d, _split(p["check_kinds"]), p["oc2_flag"]),
-    "cla_dental_check": lambda f, d, p: looked_after.cla_annual_check(
-        f["care_episode"], f["health_check"], f["la_outcome"], d, _split(p["check_kinds"]), p["oc2_flag"]),
+    **{indicator_id: _health_check for indicator_id in (
+        "cla_annual_health_assessment", "cla_dental_check", "cla_health_assessment_oc2_dfe")},
     "return_interview_offered_within_72_hours": lambda f, d, p: looked_after.return_interview_within_72_hours(
         f["missing_episode"], f["return_interview"], d),
     "cla_rate": lambda f, d, p: looked_after.cla_rate(f["care_episode"], d, p["population"]),
