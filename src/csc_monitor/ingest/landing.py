@@ -80,7 +80,7 @@ class IngestReport:
 
 
 def parse_export(path: Path, authority: str, options: ParseOptions = ParseOptions()) -> ParsedExport:
-    """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and parse it."""
+    """Recognise a file by its content (XML root, or its CSV columns; an .xlsx or annex_a* folder is Annex A) and parse it."""
     if path.is_dir():
         return parse_annex_a(path, authority, options.extract_date)
     if path.stat().st_size == 0:
