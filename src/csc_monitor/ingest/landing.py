@@ -61,7 +61,7 @@ class IngestReport:
 
 
 def parse_export(path: Path, authority: str, limits: Limits = Limits(), options: ParseOptions = ParseOptions()) -> ParsedExport:
-    """Recognise a file by its content (XML root, or its exact CSV columns; an .xlsx or annex_a* folder is Annex A) and
+    """Recognise a file by its content (XML root, or its CSV columns; an .xlsx or annex_a* folder is Annex A) and
     parse it, once it is within the limits."""
     if path.is_dir():
         for part in path.glob("*.csv"):
