@@ -83,6 +83,7 @@ def _clean_world(engine) -> None:
         add_plan(conn, "K1", "2024-05-14", end="2024-09-10")
         add_plan(conn, "K1", "2024-11-01")
         add_reviews(conn, "K1", "2024-05-14", "2024-08-01")
+        conn.execute(text("UPDATE cp_plan SET collection_year = 2025"))  # from the 2024/25 census (CIN-1105 checks census plans)
 
 
 @dataclass(frozen=True)
