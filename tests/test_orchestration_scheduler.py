@@ -78,7 +78,7 @@ def test_real_stack_setup_and_a_backfill_of_three_as_at_dates(postgres_database,
             with engine.connect() as conn:
                 return conn.execute(text("SELECT COUNT(*) FROM pipeline_run WHERE run_type = 'backfill' AND status <> 'running' "
                                          "AND status <> 'validated'")).scalar_one() == 3
-        stack.wait("three finished backfill runs", published, 420)
+        stack.wait("three finished backfill runs", published, 900)
         publish_logs = stack.task_logs("csc_nightly", "publish")
 
     with engine.connect() as conn:

@@ -20,8 +20,8 @@ import pendulum
 from sqlalchemy import text
 
 from . import pipeline
-from .alerts.lifecycle import enqueue
 from .airflow_setup import SETUP_VARIABLE, missing_setup_message
+from .alerts.lifecycle import enqueue
 from .alerts.outbox import deliver
 from .config import Settings, load_settings
 from .indicators.definitions import load_definitions
@@ -130,7 +130,7 @@ def check_setup_task(context) -> None:
 
 
 def ingest_task(context) -> list[str]:
-    """Load the files the watchers claimed, then anything else in the landing folder."""
+    """Load the drop the watcher claimed, then anything else in the landing folder."""
     started, settings, as_at = time.monotonic(), task_settings(), as_at_for(context)
     settings = replace(settings, lock_wait_seconds=max(settings.lock_wait_seconds, INGEST_LOCK_WAIT_SECONDS))
     loaded, lines = [], []
