@@ -106,13 +106,15 @@ def test_nightly_runs_post_exactly_this_sequence(alerting, slack, engine):
                                           "why": "restructure: East's figures are being re-checked"})())
     thresholds = "warning below 85%, critical below 70%"
     d3_cp = digest(3, f"Warning: {TITLE} · all teams: 75.0% (30 of 40); {thresholds}",
-                   f"Warning: {TITLE} · West: 80.0% (16 of 20); {thresholds}", mention="<!subteam^SCPHEADS>")
+                   f"Warning: {TITLE} · West: 80.0% (counts withheld: small numbers); {thresholds}", mention="<!subteam^SCPHEADS>")
     d3_east = digest(3, f"Warning: {TITLE} · East: 70.0% (14 of 20); warning below 75%, critical below 70%", mention="<@UEASTMGR>")
     d5_cp = digest(5, f"Critical: {TITLE} · all teams: 65.0% (26 of 40); {thresholds}", mention="<!subteam^SCPHEADS>")
-    d6_cp = digest(6, f"Warning (still breaching): {TITLE} · West: 80.0% (16 of 20); {thresholds}", mention="<!subteam^SCPHEADS>")
+    d6_cp = digest(6, f"Warning (still breaching): {TITLE} · West: 80.0% (counts withheld: small numbers); {thresholds}", mention="<!subteam^SCPHEADS>")
     d7_east = digest(7, f"Critical: {TITLE} · East: 50.0% (10 of 20); warning below 75%, critical below 70%", mention="<@UEASTMGR>")
     trend = "Trend: " + TITLE + " · {}, recent as-at dates"
-    resolved = "Resolved: " + TITLE + "{} is back within its thresholds at 90.0% ({} of {}) as at 2025-04-09, after breaching since 2025-04-0{}"
+    # 36 of 40 and 18 of 20 leave 4 and 2 not met: counts withheld (complementary suppression)
+    resolved = ("Resolved: " + TITLE + "{} is back within its thresholds at 90.0% (counts withheld: small numbers) as at 2025-04-09, "
+                "after breaching since 2025-04-0{}")
     assert timeline(slack) == [
         (CP, d3_cp, None),
         (CP, trend.format("all teams"), d3_cp[:60]),
@@ -125,11 +127,11 @@ def test_nightly_runs_post_exactly_this_sequence(alerting, slack, engine):
         (CP, trend.format("West"), d6_cp[:60]),
         (EAST, d7_east, None),
         (EAST, trend.format("East"), d7_east[:60]),
-        (CP, resolved.format("", 36, 40, 4), d5_cp[:60]),  # the critical, in the thread that told it
-        (CP, resolved.format("", 36, 40, 2), d3_cp[:60]),  # the warning: inhibited since night 5, still told in its thread
-        (EAST, resolved.format(" for East", 18, 20, 4), d7_east[:60]),
-        (EAST, resolved.format(" for East", 18, 20, 2), d3_east[:60]),
-        (CP, resolved.format(" for West", 18, 20, 2), d3_cp[:60]),
+        (CP, resolved.format("", 4), d5_cp[:60]),  # the critical, in the thread that told it
+        (CP, resolved.format("", 2), d3_cp[:60]),  # the warning: inhibited since night 5, still told in its thread
+        (EAST, resolved.format(" for East", 4), d7_east[:60]),
+        (EAST, resolved.format(" for East", 2), d3_east[:60]),
+        (CP, resolved.format(" for West", 2), d3_cp[:60]),
     ]
     assert [n for n, keys in told.items() if keys] == [3, 5, 6, 7, 9]
     uploads = slack.uploads.values()
@@ -195,7 +197,7 @@ def test_change_rule_and_team_threshold_override(alerting, slack, engine):
         run_night(alerting, 2)
     (post,) = slack.calls("chat.postMessage")
     assert post["channel"] == "#cp-performance"  # no routing: the definition's channel
-    assert post["text"] == f"Performance alerts as at 2025-04-02: Warning: {TITLE} · East: 80.0% (16 of 20); warning below 80%, critical below 60%"
+    assert post["text"] == f"Performance alerts as at 2025-04-02: Warning: {TITLE} · East: 80.0% (counts withheld: small numbers); warning below 80%, critical below 60%"
     assert "Breached: at least 10.0 points worse than the previous period" in post["blocks"][1]["text"]["text"]
     assert slack.uploads == {}  # charts need a channel ID, not a #name
 
