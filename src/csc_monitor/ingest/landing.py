@@ -32,7 +32,7 @@ from .arrival import DONE_SUFFIX, arrivals, forget_marker, landing_entries
 from .annex_a import keep_recorded_allocations, parse_annex_a, settle_snapshot_allocations
 from .cin_census import parse_cin_census, root_tag
 from .csv_contract import parse_csv, read_header, recognise
-from .errors import ExportError
+from .errors import ExportError, quoted
 from .events import EVENT_TABLES
 from .limits import Limits, check_csv, check_size, check_workbook, load_limits
 from .model import ParseOptions, ParsedExport
@@ -206,7 +206,7 @@ def _parse(path: Path, settings: Settings, limits: Limits, engine: Engine) -> Pa
         raise ExportError(path.name, "whole file", f"could not be read ({type(error).__name__}); nothing from it was loaded") from None
     parsed.notes += lea_note(parsed, settings)
     if settings.authorities and parsed.authority not in settings.authorities:
-        raise ExportError(path.name, "LEA", f"authority {parsed.authority} is not one of this run's ({', '.join(settings.authorities)})")
+        raise ExportError(path.name, "LEA", f"authority {quoted(parsed.authority)} is not one of this run's ({', '.join(settings.authorities)})")
     return parsed
 
 
