@@ -227,7 +227,8 @@ def test_census_and_annex_a_of_one_authority_give_the_same_facts(settings, engin
     url, annex_engine = second_warehouse
     annex_settings = load_settings(warehouse_url=url, data_dir=tmp_path / "annex_data", landing_dir=tmp_path / "annex_landing",
                                    slack_token=None, slack_base_url=None, authority="999")
-    write_annex_a(authority, annex_settings.landing_dir / "annex_a_999_2025-03-31.xlsx", AS_AT, months=24, seed=3)
+    # the census history: 18 months of referrals, and long-running ones (for plans of 2 years) up to 42 months back
+    write_annex_a(authority, annex_settings.landing_dir / "annex_a_999_2025-03-31.xlsx", AS_AT, months=42, seed=3)
     report = ingest_landing(annex_engine, annex_settings)
     assert report.rejected == [] and report.warnings == []
     for table, sql in FACTS.items():
