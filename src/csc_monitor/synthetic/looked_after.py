@@ -29,6 +29,11 @@ TABLES = ("child", "care_episode", "la_review", "care_leaver_status", "adoption"
           "visit", "review_event", "health_check", "return_interview", "allocation")
 
 
+def participation_code(birth: date, review: date) -> str:
+    """PN0 for a child under 4 on the review date, else PN1 (903 rules 440 and 441)."""
+    return "PN0" if review < add_months(birth, 48) else "PN1"
+
+
 def _day(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randint(0, max((end - start).days, 0)))
 
@@ -127,7 +132,7 @@ class LookedAfterBuilder:
             stay += timedelta(days=rng.randint(28, 60))
         review = add_months(start, 3) + timedelta(days=rng.choice([-5, 0, 0, 7]))
         while review <= ref_date:
-            self._row("la_review", child_id, "generated", review_date=review, review_code="PN1")
+            self._row("la_review", child_id, "generated", review_date=review, review_code=participation_code(self.births[child_id], review))
             review = add_months(review, 6) + timedelta(days=rng.choice([-5, 0, 0, 7]))
 
     def _episode(self, child_id, start, rne, legal, place, end, reason) -> None:
@@ -152,7 +157,7 @@ class LookedAfterBuilder:
         review = add_working_days(start, rng.choice([10, 15, 18, 20, 20, 24]))
         due_next = [3, 6]
         while review <= stop:
-            self._row("la_review", child_id, "generated", review_date=review, review_code="PN0" if review < add_months(birth, 48) else "PN1")
+            self._row("la_review", child_id, "generated", review_date=review, review_code=participation_code(birth, review))
             months = due_next[0] if len(due_next) == 2 else 6
             due_next = due_next[1:] or [6]
             review = add_months(review, months) + timedelta(days=rng.choice([-10, -3, 0, 0, 5, 20]))
