@@ -77,11 +77,14 @@ def test_last_years_903_loaded_after_this_years_does_not_overwrite_it(settings, 
 
 
 def test_ad1_and_placed_adoption_merge_into_one_row_and_census_child_merges_with_903(settings, engine):
+    # PlacedAdoption DATE_PLACED is the decision that the child should be placed for adoption (as AD1 DATE_INT);
+    # the date placed is not in either table (it is the start of the A3-A6 episode)
     _drop(settings, "ad1_2025.csv", "CHILD,DOB,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR\nA1,01/02/2020,05/01/2024,06/06/2024,0,2,MF,L0\n")
-    _drop(settings, "placed_2025.csv", "CHILD,DOB,DATE_PLACED,DATE_PLACED_CEASED,REASON_PLACED_CEASED\nA1,01/02/2020,20/06/2024,,\n")
+    _drop(settings, "placed_2025.csv", "CHILD,DOB,DATE_PLACED,DATE_PLACED_CEASED,REASON_PLACED_CEASED\n"
+                                       "A1,01/02/2020,05/01/2024,,\nA2,03/04/2021,03/03/2025,,\n")
     ingest_landing(engine, settings)
-    assert _rows(engine, "SELECT child_id, decision_date, match_date, placed_date, adopted_by_foster_carer FROM adoption") == [
-        ("A1", date(2024, 1, 5), date(2024, 6, 6), date(2024, 6, 20), False)]
+    assert _rows(engine, "SELECT child_id, decision_date, match_date, placed_date, adopted_by_foster_carer FROM adoption ORDER BY 1") == [
+        ("A1", date(2024, 1, 5), date(2024, 6, 6), None, False), ("A2", date(2025, 3, 3), None, None, None)]
 
 
 @pytest.mark.parametrize("name,content,message", [

@@ -6,6 +6,9 @@
 --        change (RNE S, P or B; T and U keep the carer)
 --   a2   court authority to place (placement order; else the first E1 legal status in the period) -> match
 --        with the adopters; 0 when matched before the authority
+-- Moved in with the adoptive family = the date placed for adoption: Annex A list 10's, else the start of the
+-- first placement in the period of care with a placed-for-adoption code (PLACE A3-A6; the 903 PlacedAdoption
+-- DATE_PLACED is the decision date, not this).
 -- Adopted = adoption order date, else the end of a period of care with REC E11/E12.
 -- Shared by adoption_a1, adoption_a2 and adoption_a10 (`sql_file:` in their YAML).
 WITH as_at_dates AS (
@@ -23,16 +26,16 @@ adopted AS (
 ),
 timed AS (
     SELECT a.*,
+           p.period_number,
            p.start_date AS entered_care,
            COALESCE(a.placement_order_date,
                     (SELECT MIN(e.start_date) FROM v_care_episode e
                      WHERE e.authority = p.authority AND e.child_id = p.child_id
                        AND e.period_number = p.period_number AND e.legal_status = 'E1')) AS court_authority,
-           CASE WHEN a.adopted_by_foster_carer THEN
-               (SELECT MAX(pl.start_date) FROM v_placement pl
-                WHERE pl.authority = p.authority AND pl.child_id = p.child_id AND pl.period_number = p.period_number
-                  AND pl.start_date <= a.placed_date AND pl.reason_new_episode IN ('S', 'P', 'B'))
-           END AS moved_in_with_carer
+           COALESCE(a.placed_date,
+                    (SELECT MIN(pl.start_date) FROM v_placement pl
+                     WHERE pl.authority = p.authority AND pl.child_id = p.child_id AND pl.period_number = p.period_number
+                       AND pl.placement_type IN ('A3', 'A4', 'A5', 'A6'))) AS placed_for_adoption
     FROM adopted a
     LEFT JOIN v_care_period p
            ON p.authority = a.authority AND p.child_id = a.child_id
@@ -44,8 +47,13 @@ clock AS (
            CASE :measure WHEN 'a2' THEN t.court_authority ELSE t.entered_care END AS clock_start,
            CASE :measure
                WHEN 'a2' THEN t.match_date
-               WHEN 'a10' THEN COALESCE(t.moved_in_with_carer, t.placed_date)
-               ELSE t.placed_date
+               WHEN 'a10' THEN COALESCE(CASE WHEN t.adopted_by_foster_carer THEN
+                                            (SELECT MAX(pl.start_date) FROM v_placement pl
+                                             WHERE pl.authority = t.authority AND pl.child_id = t.child_id
+                                               AND pl.period_number = t.period_number AND pl.start_date <= t.placed_for_adoption
+                                               AND pl.reason_new_episode IN ('S', 'P', 'B'))
+                                        END, t.placed_for_adoption)
+               ELSE t.placed_for_adoption
            END AS clock_stop
     FROM timed t
 ),

@@ -17,10 +17,10 @@ CREATE TABLE IF NOT EXISTS care_leaver_status (
 CREATE TABLE IF NOT EXISTS adoption (
     authority                 VARCHAR NOT NULL,
     child_id                  VARCHAR NOT NULL,
-    decision_date             DATE,      -- AD1 DATE_INT: should be placed for adoption
+    decision_date             DATE,      -- AD1 DATE_INT, PlacedAdoption DATE_PLACED: should be placed for adoption
     placement_order_date      DATE,      -- Annex A list 10 (903: legal status E1 start)
     match_date                DATE,      -- AD1 DATE_MATCH
-    placed_date               DATE,      -- PlacedAdoption DATE_PLACED
+    placed_date               DATE,      -- Annex A list 10 (903: start of the first A3-A6 placement, derived)
     placed_ceased_date        DATE,
     reason_placed_ceased      VARCHAR,
     adoption_order_date       DATE,      -- 903 REC E11/E12 episode end, or Annex A list 10

@@ -1,6 +1,8 @@
 """Plain-Python reference implementation of adoption A1, A2 and A10, row by row.
 
 Returns {"numerator" (within the legacy threshold), "denominator", "overdue", "value" (mean days)}.
+The date placed for adoption is Annex A's, else the start of the period's first A3-A6 placement (the 903
+PlacedAdoption DATE_PLACED is the decision date).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from csc_monitor.dates import add_months
 from .looked_after import care_periods, period_placements
 
 CARER_CHANGES = ("S", "P", "B")
+PLACED_FOR_ADOPTION = ("A3", "A4", "A5", "A6")
 
 
 def adoption_measure(adoptions, episodes, as_at: date, measure: str, legacy_threshold_days: int) -> dict:
@@ -32,9 +35,11 @@ def adoption_measure(adoptions, episodes, as_at: date, measure: str, legacy_thre
             stop = adoption["match_date"]
         else:
             start = period["start_date"] if period else None
-            stop = adoption["placed_date"]
-            if measure == "a10" and adoption["adopted_by_foster_carer"] and period and stop:
-                carer_starts = [p["start_date"] for p in period_placements(period)
+            placements = period_placements(period) if period else []
+            stop = adoption["placed_date"] or min(
+                (p["start_date"] for p in placements if p["placement_type"] in PLACED_FOR_ADOPTION), default=None)
+            if measure == "a10" and adoption["adopted_by_foster_carer"] and stop:
+                carer_starts = [p["start_date"] for p in placements
                                 if p["start_date"] <= stop and p["reason_new_episode"] in CARER_CHANGES]
                 stop = max(carer_starts, default=stop)
         if start is not None and stop is not None:

@@ -70,8 +70,8 @@ def tables(year: int) -> tuple[CsvTable, ...]:
             Column("FOSTER_CARE", "adopted_by_foster_carer", "bool"), Column("NB_ADOPTR", "number_of_adopters", "int"),
             Column("SEX_ADOPTR", "sex_of_adopters"), Column("LS_ADOPTR", "legal_status_of_adopters"),
         )), DMY),
-        CsvTable("ssda903_placed_adoption", "adoption", _child((
-            Column("DATE_PLACED", "placed_date", "date"), Column("DATE_PLACED_CEASED", "placed_ceased_date", "date"),
+        CsvTable("ssda903_placed_adoption", "adoption", _child((  # DATE_PLACED is the decision date (DfE rules 184, 522, 559);
+            Column("DATE_PLACED", "decision_date", "date"),         # the date placed comes from the A3-A6 episode Column("DATE_PLACED_CEASED", "placed_ceased_date", "date"),
             Column("REASON_PLACED_CEASED", "reason_placed_ceased"),
         )), DMY),
         CsvTable("ssda903_prev_perm", "previous_permanence", _child((

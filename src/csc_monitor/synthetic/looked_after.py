@@ -111,7 +111,9 @@ class LookedAfterBuilder:
                 placement_starts.append(placed)
                 order = placed + timedelta(days=rng.randint(90, 300))
                 adopted = order if order <= self.reference_date else None
-                self._episode(child_id, placed, "P", "E1", rng.choice(["A5", "A6"]), adopted, "E11" if adopted else None)
+                # placed with new carers (RNE P: A4/A6, not A3/A5 which are with the current foster carer); the 903
+                # carries the date placed only as this episode's start (PlacedAdoption DATE_PLACED is the decision)
+                self._episode(child_id, placed, "P", "E1", rng.choice(["A4", "A6"]), adopted, "E11" if adopted else None)
                 self._row("adoption", child_id, "generated", decision_date=decision, placement_order_date=None,  # the 903 has no placement order date
                           match_date=placed - timedelta(days=rng.randint(7, 40)), placed_date=placed, placed_ceased_date=None,
                           reason_placed_ceased=None, adoption_order_date=adopted, adopted_by_foster_carer=False, decision_reversed_date=None)
@@ -281,7 +283,7 @@ def write_ssda903(facts: dict[str, list[dict]], out_dir: Path, code: str, year: 
                 [[r["child_id"], _dmy(dob[r["child_id"]]), _dmy(r["decision_date"]), _dmy(r["match_date"]),
                   "1" if r["adopted_by_foster_carer"] else "0", "2", "MF", "L0"] for r in facts["adoption"]]),
         "placed_adoption": (["CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"],
-                            [[r["child_id"], _dmy(dob[r["child_id"]]), _dmy(r["placed_date"]), "", ""] for r in facts["adoption"]]),
+                            [[r["child_id"], _dmy(dob[r["child_id"]]), _dmy(r["decision_date"]), "", ""] for r in facts["adoption"]]),
         "missing": (["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"],
                     [[r["child_id"], _dmy(dob[r["child_id"]]), r["missing_type"], _dmy(r["start_date"]), _dmy(r["end_date"])]
                      for r in facts["missing_episode"]]),
