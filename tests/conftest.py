@@ -75,6 +75,10 @@ def warehouse_url(request, tmp_path):
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     yield f"{database}?options=-csearch_path%3D{schema}"
     with engine.begin() as conn:
+        # the engines the test left behind (the pipeline's and the readers' caches) keep idle connections open: close
+        # them, or a long worker exhausts the server's connections (an engine used again reconnects: pool_pre_ping)
+        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND pid <> pg_backend_pid() AND state = 'idle'"))
         conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     engine.dispose()
 

@@ -27,7 +27,9 @@ SCHEMA_SQL_DIR = "sql/schema"
 def make_engine(url: str) -> Engine:
     if url.startswith("duckdb:///"):
         Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, future=True, hide_parameters=True)  # a failed statement must not print child data in a log
+    # a failed statement must not print child data in a log; a PostgreSQL connection dropped by a server restart
+    # (or a DBA) is replaced at checkout instead of failing the next task
+    return create_engine(url, future=True, hide_parameters=True, pool_pre_ping=url.startswith("postgresql"))
 
 
 def published_copy(url: str) -> Path | None:
