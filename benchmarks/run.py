@@ -173,12 +173,12 @@ def dashboard_pages(m: Measurements, settings, authority: str) -> None:
     from fastapi.testclient import TestClient
 
     from csc_monitor.dashboard.app import create_app
-    from csc_monitor.dashboard.auth import dashboard_user
+    from csc_monitor.dashboard.auth import Grants, dashboard_user
 
     app = create_app()
-    app.dependency_overrides[dashboard_user] = lambda: None
+    app.dependency_overrides[dashboard_user] = lambda: Grants(user="benchmark", children=False)  # figures only
     environment = {"CSC_MONITOR_WAREHOUSE_URL": settings.warehouse_url, "CSC_MONITOR_AUTHORITY": authority}
-    with mock.patch.dict(os.environ, environment), mock.patch("csc_monitor.dashboard.app.can_see_children", return_value=False):
+    with mock.patch.dict(os.environ, environment):
         client = TestClient(app)
         for stage, path in DASHBOARD_PAGES:
             with m.stage(stage):

@@ -7,6 +7,8 @@ test module imports it, and shared by the whole session.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -60,6 +62,16 @@ def postgres_database():
     with admin.connect() as conn:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """Migrate this test process's SQLite metadata database once (Airflow home is set above) and set it up for
+    csc-monitor, as an administrator would. Every test that touches Airflow's metadata asks for it, whichever
+    test file a worker happens to run first."""
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
+    subprocess.run([str(airflow.with_name("csc-monitor")), "airflow", "setup"], check=True, capture_output=True)
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

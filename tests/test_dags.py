@@ -1,11 +1,8 @@
 """The DAGs import cleanly, follow house rules, and csc_nightly runs end to end under dag.test()."""
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -17,15 +14,6 @@ from tests.conftest import PROJECT
 from tests.support.fake_slack import FakeSlack
 
 AS_AT = date(2025, 3, 31)
-
-
-@pytest.fixture(scope="session")
-def airflow_db():
-    """Migrate the session's SQLite metadata database once (Airflow home is set in conftest) and set it up for
-    csc-monitor, as an administrator would."""
-    airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
-    subprocess.run([str(airflow.with_name("csc-monitor")), "airflow", "setup"], check=True, capture_output=True)
 
 
 @pytest.fixture(scope="session")

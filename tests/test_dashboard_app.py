@@ -30,21 +30,15 @@ ACCESS = {"users": {
 
 
 @pytest.fixture(scope="session")
-def airflow_auth():
-    """Airflow's Simple auth manager and the one metadata table token checks read (revoked tokens), with the
-    allow-list above; yields a token maker by role (and user name, default `<role>-user`).
-
-    Creating just that table (if missing) costs milliseconds where a full `airflow db migrate` costs seconds.
-    """
-    from airflow import settings as airflow_settings
+def airflow_auth(airflow_db):
+    """Airflow's Simple auth manager over the migrated metadata (token checks read its revoked tokens), with the
+    allow-list above; yields a token maker by role (and user name, default `<role>-user`)."""
     from airflow.api_fastapi import app as airflow_app
     from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-    from airflow.models.revoked_token import RevokedToken
 
     from csc_monitor.dashboard import auth
 
-    RevokedToken.__table__.create(airflow_settings.engine, checkfirst=True)
     previous = airflow_app._AuthManagerState.instance
     manager = SimpleAuthManager()
     manager.init()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from playwright.sync_api import sync_playwright
 from sqlalchemy import text
 
@@ -66,6 +67,9 @@ def base_url(warehouse, tmp_path_factory):
     home, port = tmp_path_factory.mktemp("airflow-home"), _free_port()
     (home / "dags").mkdir()
     (home / "passwords.json").write_text(json.dumps({"manager": PASSWORD}))
+    access = yaml.safe_load((PROJECT / "config" / "authority.yml").read_text())
+    access["dashboard_access"] = {"users": {"manager": {"children": True}}}  # the manager may open child lists
+    (home / "authority.yml").write_text(yaml.safe_dump(access))
     env = {
         **os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT / "plugins"),
@@ -73,6 +77,7 @@ def base_url(warehouse, tmp_path_factory):
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "manager:viewer",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
         "CSC_MONITOR_WAREHOUSE_URL": str(warehouse.url.render_as_string(hide_password=False)), "CSC_MONITOR_AUTHORITY": "999",
+        "CSC_MONITOR_AUTHORITY_CONFIG": str(home / "authority.yml"),
     }
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     log = home / "api-server.log"

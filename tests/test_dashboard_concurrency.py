@@ -23,7 +23,8 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from csc_monitor import cli
+from csc_monitor.config import load_settings
+from csc_monitor.results import result_rows
 from csc_monitor.dashboard.model import format_value
 from csc_monitor.synthetic import generate
 from csc_monitor.indicators.definitions import load_definitions
@@ -86,7 +87,7 @@ def test_pages_and_read_commands_answer_while_a_run_writes(settings, served):
     generate(settings.landing_dir, children=100, seed=7, reference_date=SECOND, truth_path=settings.landing_dir.parent / "truth.json")
     _csc_monitor(settings, "ingest")
     _csc_monitor(settings, "run", "--as-at", FIRST.isoformat(), "--no-send")
-    first_results = cli.result_rows(FIRST)
+    first_results = result_rows(load_settings(), FIRST)
 
     writer = _csc_monitor(settings, "run", "--as-at", SECOND.isoformat(), "--no-send", wait=False)
     overviews, indicator_pages, alert_pages, reads = [], [], [], 0
@@ -98,7 +99,7 @@ def test_pages_and_read_commands_answer_while_a_run_writes(settings, served):
             assert response.status_code == 200, (path, response.text[:500])
             pages.append(response.text)
         if round_ % 10 == 0:
-            assert cli.result_rows(FIRST) == first_results  # a read command, during the run, sees the published run
+            assert result_rows(load_settings(), FIRST) == first_results  # a read command, during the run, sees the published run
             reads += 1
         time.sleep(0.1)
     output, _ = writer.communicate()

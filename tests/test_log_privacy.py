@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from csc_monitor import pipeline
-from csc_monitor.ingest.errors import quoted
+from csc_monitor.ingest.errors import quoted, without_values
 from tests.test_ingest_formats import EPISODES
 
 MARKER = "Zqmarkerx"   # neither a code nor the shape of a date or number, so never quotable
@@ -72,6 +72,10 @@ def test_a_value_is_quoted_only_as_a_code_or_a_shape():
                                 "=1+2", "9" * 81)] == [
         "'1A'", "'RC1'", "'HOME'", "'9999-99-99'", "'99/99/9999'", "'99:99'", "(not quoted)", "(not quoted)",
         "(not quoted)", "(not quoted)"]
+    assert without_values("Element 'CINreferralDate': '2024-30-05' is not a valid value of the atomic type 'xs:date'.") == (
+        "Element 'CINreferralDate': '9999-99-99' is not a valid value of the atomic type 'xs:date'.")
+    assert without_values("Element 'LAchildID': [facet 'maxLength'] The value 'Ann Smith 123' has a length of '13'.") == (
+        "Element 'LAchildID': [facet 'maxLength'] The value (not quoted) has a length of '13'.")
 
 
 @pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)  # PostgreSQL's own DETAIL line may echo a row

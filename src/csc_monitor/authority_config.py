@@ -1,4 +1,5 @@
-"""Per-authority settings in one documented file: config/authority.yml.
+"""Per-authority settings in one documented file: config/authority.yml (or the file CSC_MONITOR_AUTHORITY_CONFIG names,
+so an authority can keep its own copy, with its users, outside the checkout).
 
 Indicator parameters (CP visit frequency, population for rates, local timescales) are read here so
 an analyst changes a number in one place; the YAML beside each indicator holds the defaults.
@@ -6,7 +7,9 @@ an analyst changes a number in one place; the YAML beside each indicator holds t
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 
 import yaml
 
@@ -15,7 +18,7 @@ from .config import project_dir
 
 @lru_cache(maxsize=1)
 def _document() -> dict:
-    path = project_dir() / "config" / "authority.yml"
+    path = Path(os.environ.get("CSC_MONITOR_AUTHORITY_CONFIG") or project_dir() / "config" / "authority.yml")
     return yaml.safe_load(path.read_text()) if path.exists() else {}
 
 

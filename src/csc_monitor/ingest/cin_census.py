@@ -19,7 +19,7 @@ import pandas as pd
 from lxml import etree
 
 from ..config import PACKAGE_DIR
-from .errors import ExportError, quoted
+from .errors import ExportError, quoted, without_values
 from .model import ParsedExport
 
 XSD_DIR = PACKAGE_DIR / "data" / "cin_census_xsd"
@@ -162,7 +162,7 @@ def _set_aside(path: Path, tree, schema: etree.XMLSchema, year: int, authority: 
     for error in schema.error_log:
         match = CHILD_PATH.match(error.path or "")
         if not match:
-            raise ExportError(path.name, f"line {error.line} ({error.path})", error.message)
+            raise ExportError(path.name, f"line {error.line} ({error.path})", without_values(error.message))
         by_child.setdefault(int(match.group(1) or 1), []).append((error, match.group(2) or ""))
     findings, quarantined, set_aside = [], [], set()
     for index, errors in sorted(by_child.items()):

@@ -9,6 +9,8 @@ import re
 CODE = re.compile(r"[A-Za-z0-9]{1,4}")          # CIN and SSDA903 codes: 1A, N1, RC1, U4, M, HOME
 DATE_OR_NUMBER = re.compile(r"[0-9][0-9/.:\- T]*")  # digits and date separators only
 SHAPE_LIMIT = 80
+# lxml's XSD messages quote the offending value in these two places; names of elements and types stay
+XSD_VALUES = (re.compile(r"(The value )'([^']*)'"), re.compile(r"(^Element '[^']*': )'([^']*)'(?= is not a valid value)"))
 
 
 def quoted(value: object) -> str:
@@ -20,6 +22,13 @@ def quoted(value: object) -> str:
     if DATE_OR_NUMBER.fullmatch(text) and len(text) <= SHAPE_LIMIT:
         return f"'{re.sub(r'[0-9]', '9', text)}'"
     return "(not quoted)"
+
+
+def without_values(xsd_message: str) -> str:
+    """An lxml schema message with the file's value replaced as `quoted` would show it."""
+    for pattern in XSD_VALUES:
+        xsd_message = pattern.sub(lambda found: found.group(1) + quoted(found.group(2)), xsd_message)
+    return xsd_message
 
 
 class ExportError(Exception):
