@@ -74,18 +74,28 @@ def airflow_db():
     subprocess.run([str(airflow.with_name("csc-monitor")), "airflow", "setup"], check=True, capture_output=True)
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
-def warehouse_url(request, tmp_path):
-    """A new, empty warehouse for each test: a DuckDB file, or a schema of its own in PostgreSQL."""
-    if request.param == "duckdb":
-        yield f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-        return
+def new_warehouse_url(request, kind: str, folder: Path) -> tuple[str, str | None]:
+    """An empty warehouse: a DuckDB file in `folder`, or a schema of its own in this process's PostgreSQL database.
+    Returns the URL and the PostgreSQL schema (None for DuckDB)."""
+    if kind == "duckdb":
+        return f"duckdb:///{folder / 'warehouse.duckdb'}", None
     database = request.getfixturevalue("postgres_database")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(database)
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield f"{database}?options=-csearch_path%3D{schema}"
+    engine.dispose()
+    return f"{database}?options=-csearch_path%3D{schema}", schema
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def warehouse_url(request, tmp_path):
+    """A new, empty warehouse for each test: a DuckDB file, or a schema of its own in PostgreSQL (dropped after)."""
+    url, schema = new_warehouse_url(request, request.param, tmp_path)
+    yield url
+    if schema is None:
+        return
+    engine = sa.create_engine(request.getfixturevalue("postgres_database"))
     with engine.begin() as conn:
         # the engines the test left behind (the pipeline's and the readers' caches) keep idle connections open: close
         # them, or a long worker exhausts the server's connections (an engine used again reconnects: pool_pre_ping)

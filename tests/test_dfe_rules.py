@@ -9,17 +9,16 @@ quarantining rule moves the row out. The clean world passes every suite.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import text
 
 from csc_monitor.config import load_settings, project_dir
 from csc_monitor.validation import runner
 from csc_monitor.warehouse import ensure_schema, make_engine
+from tests.conftest import new_warehouse_url
 from tests.support.facts_cp import add_assessment, add_plan, add_reviews
 from tests.support.facts_la import Facts
 
@@ -32,14 +31,7 @@ WORLD_TABLES = ("child", "allocation", "care_episode", "la_review", "missing_epi
 def warehouse(request, tmp_path_factory):
     """One warehouse per engine for the module (the schema and calendar are built once); each test resets it."""
     folder = tmp_path_factory.mktemp(f"dfe-{request.param}")
-    if request.param == "duckdb":
-        url = f"duckdb:///{folder / 'warehouse.duckdb'}"
-    else:
-        database = request.getfixturevalue("postgres_database")
-        schema = f"d_{uuid.uuid4().hex[:10]}"
-        with sa.create_engine(database).begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        url = f"{database}?options=-csearch_path%3D{schema}"
+    url, _schema = new_warehouse_url(request, request.param, folder)
     settings = load_settings(warehouse_url=url, data_dir=folder / "data", landing_dir=folder / "landing", slack_token=None,
                              slack_base_url=None, authority="999")
     engine = make_engine(url)

@@ -22,6 +22,7 @@ from csc_monitor import pipeline
 from csc_monitor.config import load_settings
 from csc_monitor.synthetic import generate
 from csc_monitor.validation.caveats import caveats_for
+from tests.conftest import new_warehouse_url
 
 AS_AT = date(2025, 3, 31)
 GOOD_RUN = "good-run"
@@ -43,14 +44,7 @@ def _settings(url, folder):
 def base(request, tmp_path_factory):
     """A clean generated authority, ingested, validated and published once per engine."""
     folder = tmp_path_factory.mktemp(f"base-{request.param}")
-    if request.param == "duckdb":
-        url = f"duckdb:///{folder / 'warehouse.duckdb'}"
-    else:
-        database = request.getfixturevalue("postgres_database")
-        schema = f"b_{uuid.uuid4().hex[:10]}"
-        with sa.create_engine(database).begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        url = f"{database}?options=-csearch_path%3D{schema}"
+    url, _schema = new_warehouse_url(request, request.param, folder)
     settings = _settings(url, folder)
     generate(settings.landing_dir, children=120, seed=3, reference_date=AS_AT, truth_path=folder / "truth.json")
     pipeline.ingest(settings)
