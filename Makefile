@@ -21,7 +21,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	scripts/ensure-postgres
 	scripts/ensure-chromium
-	$(VENV)/bin/python -m pytest -q -n 3 --dist loadfile --durations=15
+	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 airflow: $(VENV)/.installed
 	scripts/ensure-postgres

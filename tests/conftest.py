@@ -69,9 +69,13 @@ def airflow_db():
     """Migrate this test process's SQLite metadata database once (Airflow home is set above) and set it up for
     csc-monitor, as an administrator would. Every test that touches Airflow's metadata asks for it, whichever
     test file a worker happens to run first."""
+    from airflow import settings as airflow_settings
+
+    # the database this process's Airflow opened, whatever an earlier test module left in its configuration
+    env = {**os.environ, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_settings.SQL_ALCHEMY_CONN}
     airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
-    subprocess.run([str(airflow.with_name("csc-monitor")), "airflow", "setup"], check=True, capture_output=True)
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=env)
+    subprocess.run([str(airflow.with_name("csc-monitor")), "airflow", "setup"], check=True, capture_output=True, env=env)
 
 
 def new_warehouse_url(request, kind: str, folder: Path) -> tuple[str, str | None]:

@@ -7,6 +7,7 @@ mark them stale); warning cases publish, with quarantined rows moved out of the 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import uuid
@@ -20,6 +21,7 @@ from sqlalchemy import text
 
 from csc_monitor import pipeline
 from csc_monitor.config import load_settings
+from csc_monitor.warehouse import make_engine
 from csc_monitor.synthetic import generate
 from csc_monitor.validation.caveats import caveats_for
 from tests.conftest import new_warehouse_url
@@ -339,12 +341,20 @@ SCHEMA_CASES = [
 
 
 @pytest.mark.parametrize("name,file_name,corrupt,expected", SCHEMA_CASES, ids=[c[0] for c in SCHEMA_CASES])
-def test_a_schema_violation_sets_aside_its_child_and_figures_stay(name, file_name, corrupt, expected, case_settings, base):
-    """The rest of the census loads; the child set aside keeps the rows an earlier census gave it, so the figures stay."""
+def test_a_schema_violation_sets_aside_only_its_child(name, file_name, corrupt, expected, case_settings, base):
+    """The corrected census replaces the one loaded before (same scope); the child that breaks the schema is set aside
+    (quarantined, its referrals gone from the figures) and every other child's referrals are exactly as before."""
     case_settings.landing_dir.mkdir(parents=True, exist_ok=True)
     (case_settings.landing_dir / file_name).write_text(corrupt(_census(base)))
     report = pipeline.ingest(case_settings)
     assert (report.rejected, report.warnings) == ([], [expected])
-    pipeline.run(case_settings, AS_AT, "after-bad-file", send=False)
     engine = pipeline.warehouse(case_settings)
-    assert [r[:7] for r in _published(engine)] == [r[:7] for r in base["published"]]
+    referrals = "SELECT child_id, referral_date FROM referral WHERE authority = '999' ORDER BY 1, 2"
+    with engine.connect() as conn:
+        (set_aside,) = [json.loads(row)["child_id"] for row in conn.execute(text(
+            "SELECT row_json FROM quarantine WHERE table_name = 'child' AND rule LIKE 'cin-census-2025-schema%'")).scalars()]
+        after = conn.execute(text(referrals)).all()
+    with make_engine(base["url"]).connect() as conn:
+        before = conn.execute(text(referrals)).all()
+    assert set_aside in {child for child, _ in before}
+    assert after == [row for row in before if row[0] != set_aside]
