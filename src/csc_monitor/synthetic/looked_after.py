@@ -27,7 +27,7 @@ ACCOMMODATION = ["B1", "C1", "D1", "E1", "K2", "S2", "T2"]
 
 # Placements visited more often than reg 28(2) (reg 28(3)-(5)), planted in a quarter of the children: an interim care
 # order at home, an interim order followed by a care order at home (RNE L), with parents before assessment (reg 19), a
-# temporarily approved connected person (reg 24) -> (legal status, placement type, placement arrangement code)
+# temporarily approved connected person (reg 24); never a child later adopted -> (legal status, placement type, arrangement code)
 AT_HOME_AND_TEMPORARY = {
     "ico_at_home": ("C1", "P1", None),
     "ico_then_co_at_home": ("C1", "P1", None),
@@ -98,7 +98,7 @@ class LookedAfterBuilder:
     def _episodes(self, child_id: str, start: date, end_of_care: date | None, adoption: bool) -> None:
         rng, limit = self.rng, min(self.reference_date, end_of_care or self.reference_date)
         legal, place, rne, episode_start = rng.choice(LEGAL_STATUSES), rng.choice(FOSTER_PLACEMENTS + OTHER_PLACEMENTS), "S", start
-        case = self.case_rng.choice(sorted(AT_HOME_AND_TEMPORARY)) if self.case_rng.random() < 0.25 else None
+        case = self.case_rng.choice(sorted(AT_HOME_AND_TEMPORARY)) if self.case_rng.random() < 0.25 and not adoption else None
         if case:
             legal, place, arrangement = AT_HOME_AND_TEMPORARY[case]
             if arrangement:
