@@ -154,7 +154,8 @@ def baseline_and_sql(m: Measurements, settings, authority: str) -> None:
         sql = {r.indicator_id: {"numerator": r.numerator, "denominator": r.denominator, "overdue": r.overdue} for r in conn.execute(sa.text(
             "SELECT indicator_id, numerator, denominator, overdue FROM indicator_result "
             "WHERE authority = :a AND as_at = :d AND scope_type = 'authority'"), {"a": authority, "d": AS_AT})}
-        facts = {t: _rows(conn, t, authority) for t in ("care_episode", "visit", "annex_a_latest", "cp_plan", "cp_review")}
+        facts = {t: _rows(conn, t, authority) for t in ("care_episode", "visit", "annex_a_latest", "cp_plan", "cp_review",
+                                                       "la_review", "review_event", "placement_arrangement")}
         enquiries, referrals = (pd.DataFrame(_rows(conn, t, authority)) for t in ("section47_enquiry", "referral"))
     parameters = {i: indicator_parameters(authority, i, d.parameters) for i, d in definitions.items()}
     with m.stage("3 indicators: row-by-row baseline"):
@@ -206,7 +207,8 @@ def fresh_warehouse(server_url: str | None, folder: Path):
 def measure(authorities: list[tuple], folder: Path, server_url: str | None, smoke: bool) -> Measurements:
     codes = [a[0] for a in authorities]
     landing = folder / "landing"
-    with mock.patch("csc_monitor.synthetic.planted_figures", return_value={}):  # the planted truth is quadratic and not needed here
+    with mock.patch("csc_monitor.synthetic.planted_figures", return_value={}), \
+            mock.patch("csc_monitor.synthetic.planted_schedules", return_value={}):  # the planted truth is quadratic and not needed here
         for code, children, looked_after, years in authorities:
             generate(landing, children, seed=int(code), reference_date=AS_AT, code=code, truth_path=folder / f"truth_{code}.json",
                      looked_after=looked_after, years=years)

@@ -36,7 +36,8 @@ def _timed(action) -> float:
 
 def measure(url: str, folder: Path, children: int) -> dict:
     settings = load_settings(warehouse_url=url, data_dir=folder / "data", landing_dir=folder / "landing", data_docs=False)
-    with mock.patch("csc_monitor.synthetic.planted_figures", return_value={}):  # the planted truth is quadratic and not needed here
+    with mock.patch("csc_monitor.synthetic.planted_figures", return_value={}), \
+            mock.patch("csc_monitor.synthetic.planted_schedules", return_value={}):  # the planted truth is quadratic and not needed here
         generate(settings.landing_dir, children=children, seed=7, reference_date=AS_AT)
     pipeline.ingest(settings)
     engine = pipeline.warehouse(settings)

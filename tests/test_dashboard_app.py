@@ -212,6 +212,26 @@ def test_a_retired_definitions_figures_stay_readable_with_the_version_that_produ
     assert "<dt>Version 1</dt><dd>plans open at the as-at date or ended in the 12 months to it" in page
 
 
+def test_reg28_visits_show_each_schedule_beside_the_figure_and_keep_version_1_readable(warehouse, engine, client, airflow_auth):
+    visits = "cla_visits_reg28"
+    with engine.begin() as conn:
+        insert_rows(conn, "indicator_result", [
+            {**_result(DATES[1], "authority", "all", 17, 21), "indicator_id": visits, "method": "events"},   # published by version 1
+            *({**_result(DATES[2], scope_type, scope, n, d, o), "indicator_id": visits, "version": 2, "method": "events"}
+              for scope_type, scope, n, d, o in (("authority", "all", 24, 31, 1), ("schedule", "reg28_ico_at_home", 8, 11, 1),
+                                                 ("schedule", "reg28_reg19", 3, 4, 0)))])
+    page = client.get(f"/indicators/{visits}", headers={"Authorization": f"Bearer {airflow_auth('viewer')}"}).text
+    schedules = page[page.index('<table id="schedules">'):page.index("<h2>By team</h2>")]
+    assert ('<th scope="row">reg 28(4): interim care order, placed with parents: weekly until the first review, then 4 weeks</th>'
+            '<td class="num">72.7%</td><td class="num">8 of 11</td><td class="num">1</td>') in schedules
+    assert "reg 28(3): placed with parents before the assessment is complete (reg 19)" in schedules
+    assert schedules.count("<tr>") == 3                        # the header and the two schedules published
+    assert '<td class="num">81.0%</td><td class="num">17</td><td class="num">21</td><td>v1</td>' in page
+    assert "<dt>Version 1</dt><dd>every placement on the reg 28(2) schedule" in page
+    icpc = client.get(f"/indicators/{ICPC}", headers={"Authorization": f"Bearer {airflow_auth('viewer')}"}).text
+    assert 'id="schedules"' not in icpc
+
+
 def test_descriptions_are_written_for_managers():
     """No file, parameter, column or indicator-id names and no notes about test data in what a manager reads."""
     for definition in load_definitions():

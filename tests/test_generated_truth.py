@@ -31,6 +31,13 @@ def test_every_indicator_equals_its_planted_figure(settings, engine):
         assert (as_at, mismatches) == (as_at, {})
     icpc = truth["icpc_within_15_working_days"]
     assert published[(AS_AT, "icpc_within_15_working_days")] == {k: icpc[k] for k in ("numerator", "denominator", "overdue")}
+    with engine.connect() as conn:
+        by_schedule = {(r.indicator_id, r.scope): {"numerator": r.numerator, "denominator": r.denominator, "overdue": r.overdue}
+                       for r in conn.execute(text("SELECT * FROM indicator_result WHERE scope_type = 'schedule' AND as_at = :d"), {"d": AS_AT})}
+    planted_schedules = {(i, s): counts for i, schedules in truth["schedules"].items() for s, counts in schedules.items()}
+    assert by_schedule == planted_schedules
+    visits = next(d for d in definitions if d.id == "cla_visits_reg28")
+    assert {s for (i, s), counts in planted_schedules.items() if i == visits.id and counts["denominator"]} == set(visits.schedules)
 
 
 def test_adoption_times_on_generated_data_equal_the_planted_ones(settings, engine):

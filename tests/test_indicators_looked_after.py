@@ -108,6 +108,96 @@ def test_cla_visits_windows_by_hand_and_reference(visit_facts):
         assert (expected["numerator"], expected["denominator"], expected["overdue"]) == authority(figures, as_at)
 
 
+@pytest.fixture
+def schedule_facts(engine):
+    """Reg 28(3)-(5): children at home under orders, before assessment, with a temporarily approved carer; a short break."""
+    f = Facts(engine)
+    for child in ("H1", "H2", "H3", "H4", "H5", "G", "SB"):
+        f.child(child, team=child)
+    # H1: interim care order, placed with parents: weekly until the first review (3 February), then 4-weekly.
+    f.episode("H1", "2025-01-06", ls="C1", place="P1")
+    f.la_review("H1", "2025-02-03")
+    for day in ("2025-01-13", "2025-01-20", "2025-01-28", "2025-02-03", "2025-03-03"):
+        f.visit("H1", day)
+    # H2: interim order at home from 1 October 2024, first review 29 October; the care order is made on 15 January 2025
+    # while the child stays at home (RNE L, C1 -> C2): a visit due within a week of it, then 6-weekly.
+    f.episode("H2", "2024-10-01", ls="C1", place="P1", end="2025-01-15")
+    f.episode("H2", "2025-01-15", rne="L", ls="C2", place="P1")
+    f.review("H2", "2024-10-29")
+    for day in ("2024-10-08", "2024-10-15", "2024-10-29", "2024-11-26", "2024-12-23", "2025-01-22", "2025-03-05"):
+        f.visit("H2", day)
+    # H3: goes home under a care order: first visit a day late, then 42 days, then 43.
+    f.episode("H3", "2024-12-02", ls="C2", place="P1")
+    for day in ("2024-12-10", "2025-01-21", "2025-03-05"):
+        f.visit("H3", day)
+    # H4: placed with parents before the assessment is complete (reg 19); the review of 13 January was cancelled, so
+    # the first review is 3 February: weekly until then, then 6-weekly.
+    f.episode("H4", "2025-01-06", ls="C2", place="P1")
+    f.arrangement("H4", "2025-01-06", "REG19_BEFORE_ASSESSMENT")
+    f.review("H4", "2025-01-13", cancelled=True)
+    f.review("H4", "2025-02-03")
+    for day in ("2025-01-13", "2025-01-27", "2025-02-03", "2025-03-17"):
+        f.visit("H4", day)
+    # H5: temporarily approved connected person (reg 24), first review 2 December: weekly, then 4-weekly (one 6 weeks late).
+    f.episode("H5", "2024-11-04", ls="V2", place="U3")
+    f.arrangement("H5", "2024-11-04", "REG24_TEMPORARY_APPROVAL")
+    f.la_review("H5", "2024-12-02")
+    for day in ("2024-11-11", "2024-11-18", "2024-11-25", "2024-12-02", "2024-12-30", "2025-02-10", "2025-03-10"):
+        f.visit("H5", day)
+    # G: an arrangement row a day off the placement start matches no placement: fully approved, reg 28(2).
+    f.episode("G", "2024-11-04", place="U3")
+    f.arrangement("G", "2024-11-05", "REG24_TEMPORARY_APPROVAL")
+    for day in ("2024-11-11", "2024-12-23", "2025-02-03", "2025-03-17"):
+        f.visit("G", day)
+    # SB: short breaks (reg 48) follow their own schedule: not measured.
+    f.episode("SB", "2024-06-03", ls="V3", end="2024-06-05", rec="E13")
+    f.episode("SB", "2025-03-03", ls="V3", end="2025-03-05", rec="E13")
+    f.visit("SB", "2025-03-04")
+    return f
+
+
+def test_cla_visits_each_schedule_by_hand_and_reference(schedule_facts):
+    figures = compute(schedule_facts, "cla_visits_reg28", MARCH)
+    assert {c: team(figures, MARCH, c) for c in ("H1", "H2", "H3", "H4", "H5", "G")} == {
+        "H1": (4, 5, 1), "H2": (6, 8, 0), "H3": (1, 3, 0), "H4": (3, 4, 0), "H5": (6, 7, 0), "G": (4, 4, 0)}
+    assert ("team", "SB") not in figures[MARCH]
+    assert authority(figures, MARCH) == (24, 31, 1)
+    assert {scope: counts[:3] for (scope_type, scope), counts in figures[MARCH].items() if scope_type == "schedule"} == {
+        "reg28_ico_at_home": (8, 11, 1), "reg28_co_at_home": (3, 5, 0), "reg28_reg19": (3, 4, 0),
+        "reg28_reg24": (6, 7, 0), "reg28_2": (4, 4, 0)}
+    with schedule_facts.engine.connect() as conn:
+        rows = conn.execute(text("SELECT child_id, start_date, status, elapsed, end_date, schedule FROM indicator_unit "
+                                 "WHERE indicator_id = 'cla_visits_reg28' AND child_id IN ('H1', 'H2', 'H4', 'SB')")).all()
+    d = date
+    assert {(r.child_id, r.start_date): (r.status, r.elapsed, r.end_date, r.schedule) for r in rows} == {
+        ("H1", d(2025, 1, 6)): ("met", 7, d(2025, 1, 13), "reg28_ico_at_home"),       # 1 week from the start, on the day
+        ("H1", d(2025, 1, 13)): ("met", 7, d(2025, 1, 20), "reg28_ico_at_home"),
+        ("H1", d(2025, 1, 20)): ("not_met", 8, d(2025, 1, 28), "reg28_ico_at_home"),  # weekly before the first review
+        ("H1", d(2025, 1, 28)): ("met", 6, d(2025, 2, 3), "reg28_ico_at_home"),
+        ("H1", d(2025, 2, 3)): ("met", 28, d(2025, 3, 3), "reg28_ico_at_home"),       # opened on the review day: 4 weeks
+        ("H1", d(2025, 3, 3)): ("overdue", 28, None, "reg28_ico_at_home"),            # due on the as-at date
+        ("H2", d(2024, 10, 1)): ("met", 7, d(2024, 10, 8), "reg28_ico_at_home"),
+        ("H2", d(2024, 10, 8)): ("met", 7, d(2024, 10, 15), "reg28_ico_at_home"),
+        ("H2", d(2024, 10, 15)): ("not_met", 14, d(2024, 10, 29), "reg28_ico_at_home"),
+        ("H2", d(2024, 10, 29)): ("met", 28, d(2024, 11, 26), "reg28_ico_at_home"),
+        ("H2", d(2024, 11, 26)): ("met", 27, d(2024, 12, 23), "reg28_ico_at_home"),
+        ("H2", d(2024, 12, 23)): ("not_met", 30, d(2025, 1, 22), "reg28_ico_at_home"),  # opened under the interim order
+        ("H2", d(2025, 1, 15)): ("met", 7, d(2025, 1, 22), "reg28_co_at_home"),       # 1 week from the care order
+        ("H2", d(2025, 1, 22)): ("met", 42, d(2025, 3, 5), "reg28_co_at_home"),
+        ("H4", d(2025, 1, 6)): ("met", 7, d(2025, 1, 13), "reg28_reg19"),
+        ("H4", d(2025, 1, 13)): ("not_met", 14, d(2025, 1, 27), "reg28_reg19"),      # the cancelled review is no review
+        ("H4", d(2025, 1, 27)): ("met", 7, d(2025, 2, 3), "reg28_reg19"),
+        ("H4", d(2025, 2, 3)): ("met", 42, d(2025, 3, 17), "reg28_reg19"),
+    }
+    expected = ref.cla_visits_reg28(schedule_facts.rows("care_episode"), schedule_facts.rows("visit"), MARCH,
+                                    la_reviews=schedule_facts.rows("la_review"), review_events=schedule_facts.rows("review_event"),
+                                    arrangements=schedule_facts.rows("placement_arrangement"))
+    assert (expected["numerator"], expected["denominator"], expected["overdue"]) == (24, 31, 1)
+    assert {s: tuple(c.values()) for s, c in expected["schedules"].items()} == {
+        "reg28_ico_at_home": (8, 11, 1), "reg28_co_at_home": (3, 5, 0), "reg28_reg19": (3, 4, 0),
+        "reg28_reg24": (6, 7, 0), "reg28_2": (4, 4, 0)}
+
+
 def test_visits_and_reviews_fall_back_to_annex_a_without_events(engine):
     f = Facts(engine)
     for child, last_visit, last_review in (("X", "2025-02-17", "2024-10-01"), ("Y", "2025-02-16", "2024-09-30"),

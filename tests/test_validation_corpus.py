@@ -275,7 +275,7 @@ def test_a_clean_generated_authority_passes_every_suite(base):
         "allocation", "assessment", "child", "cp_plan", "cp_review", "indicator_result", "referral", "section47_enquiry",
         "care_episode", "la_review", "visit", "review_event", "health_check", "missing_episode", "return_interview",
         "care_leaver_status", "adoption", "annex_a_latest", "uasc", "la_outcome",
-        "previous_permanence", "social_worker_episode", "cp_visit_frequency"}
+        "previous_permanence", "social_worker_episode", "cp_visit_frequency", "placement_arrangement"}
     assert base["published"]
 
 

@@ -1,4 +1,5 @@
--- Aggregate one indicator's units for a run into figures: the authority, each team, each worker.
+-- Aggregate one indicator's units for a run into figures: the authority, each team, each worker, and each schedule
+-- for an indicator whose units follow several (the units measured by each, counted beside the figure).
 -- :aggregate chooses what `value` is: percentage met (default), mean elapsed days (adoption A1/A2/A10),
 -- or a rate per 10,000 children of :population (the denominator counted).
 SELECT :indicator_id AS indicator_id, :version AS version, authority, as_at, scope_type, scope,
@@ -25,6 +26,9 @@ FROM (
         UNION ALL
         SELECT authority, as_at, 'worker', worker, met, in_denominator, status, elapsed, method
         FROM indicator_unit WHERE run_id = :run_id AND indicator_id = :indicator_id
+        UNION ALL
+        SELECT authority, as_at, 'schedule', schedule, met, in_denominator, status, elapsed, method
+        FROM indicator_unit WHERE run_id = :run_id AND indicator_id = :indicator_id AND schedule IS NOT NULL
     ) scoped
     GROUP BY authority, as_at, scope_type, scope
 ) counted

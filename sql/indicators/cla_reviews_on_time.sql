@@ -12,14 +12,7 @@ WITH as_at_dates AS (
     WHERE run_id = :run_id
 ),
 held AS (
-    SELECT child_id, review_date, MIN(source_file) AS source_file, MIN(source_ref) AS source_ref
-    FROM (
-        SELECT child_id, review_date, source_file, source_ref FROM la_review WHERE authority = :authority
-        UNION ALL
-        SELECT child_id, review_date, source_file, source_ref FROM review_event
-        WHERE authority = :authority AND review_kind = 'CLA' AND review_date IS NOT NULL AND NOT cancelled
-    ) r
-    GROUP BY child_id, review_date
+    SELECT child_id, review_date, source_file, source_ref FROM v_cla_review_held WHERE authority = :authority
 ),
 short_break_period AS (
     SELECT p.*,

@@ -56,3 +56,27 @@ CREATE TABLE IF NOT EXISTS cp_visit_frequency (
     source_file      VARCHAR NOT NULL,
     source_ref       VARCHAR NOT NULL
 );
+
+-- What the 903 cannot tell about a placement (Care Planning Regulations 2010 reg 28(3)-(4)): a child placed with a
+-- temporarily approved connected person (reg 24) or with parents before their assessment is complete (reg 19).
+-- One row per placement, keyed by its start date; a placement without one is taken as fully approved / assessed.
+CREATE TABLE IF NOT EXISTS placement_arrangement (
+    authority             VARCHAR NOT NULL,
+    child_id              VARCHAR NOT NULL,
+    placement_start_date  DATE NOT NULL,
+    arrangement           VARCHAR NOT NULL,   -- REG24_TEMPORARY_APPROVAL, REG19_BEFORE_ASSESSMENT
+    source_file           VARCHAR NOT NULL,
+    source_ref            VARCHAR NOT NULL
+);
+
+-- Looked-after (IRO) reviews held: the 903 Reviews table and the CLA review events extract, merged by date (a
+-- cancelled review or one without a date is not held). One reading for every indicator that asks whether a review was held.
+CREATE OR REPLACE VIEW v_cla_review_held AS
+SELECT authority, child_id, review_date, MIN(source_file) AS source_file, MIN(source_ref) AS source_ref
+FROM (
+    SELECT authority, child_id, review_date, source_file, source_ref FROM la_review
+    UNION ALL
+    SELECT authority, child_id, review_date, source_file, source_ref FROM review_event
+    WHERE review_kind = 'CLA' AND review_date IS NOT NULL AND NOT cancelled
+) r
+GROUP BY authority, child_id, review_date;

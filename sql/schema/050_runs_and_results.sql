@@ -75,3 +75,8 @@ SELECT r.*, CAST(NULL AS VARCHAR) AS kept_for_run FROM indicator_result r WHERE 
 
 CREATE TABLE IF NOT EXISTS kept_indicator_unit AS
 SELECT u.*, CAST(NULL AS VARCHAR) AS kept_for_run FROM indicator_unit u WHERE 1 = 0;
+
+-- The schedule a unit was measured by, for indicators whose units follow more than one (their YAML lists `schedules`;
+-- blank for the rest): each schedule's units are counted beside the figure (scope_type 'schedule').
+ALTER TABLE indicator_unit ADD COLUMN IF NOT EXISTS schedule VARCHAR;
+ALTER TABLE kept_indicator_unit ADD COLUMN IF NOT EXISTS schedule VARCHAR;

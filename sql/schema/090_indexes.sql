@@ -24,3 +24,4 @@ CREATE INDEX IF NOT EXISTS ix_review_event_child ON review_event (authority, chi
 CREATE INDEX IF NOT EXISTS ix_health_check_child ON health_check (authority, child_id);
 CREATE INDEX IF NOT EXISTS ix_return_interview_child ON return_interview (authority, child_id);
 CREATE INDEX IF NOT EXISTS ix_cp_visit_frequency_child ON cp_visit_frequency (authority, child_id);
+CREATE INDEX IF NOT EXISTS ix_placement_arrangement_child ON placement_arrangement (authority, child_id);

@@ -14,7 +14,7 @@ EXPORT_KINDS: dict[str, str] = {  # kind -> file suffix
     "cin_census": ".xml",
     "ssda903": ".csv",
     "allocations": ".csv",
-    "events": ".csv",   # visits, reviews, health checks, return interviews, CP visit frequencies
+    "events": ".csv",   # visits, reviews, health checks, return interviews, CP visit frequencies, placement arrangements
     "annex_a": ".xlsx",
 }
 

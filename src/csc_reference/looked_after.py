@@ -47,8 +47,9 @@ def period_placements(period: dict) -> list[dict]:
         if episode["reason_new_episode"] != "L" or not result:
             result.append({"child_id": period["child_id"], "start_date": episode["start_date"],
                            "reason_new_episode": episode["reason_new_episode"],
-                           "placement_type": episode["placement_type"]})
+                           "placement_type": episode["placement_type"], "episodes": []})
         result[-1]["end_date"] = episode["end_date"]
+        result[-1]["episodes"].append(episode)
     return result
 
 
@@ -62,29 +63,78 @@ def looked_after_on(episodes, day: date) -> list[dict]:
             if p["start_date"] <= day and (p["end_date"] is None or p["end_date"] > day)]
 
 
+AT_HOME_ORDER_SCHEDULES = ("reg28_ico_at_home", "reg28_co_at_home")
+
+
+def visit_schedule(episode: dict, arrangement: str | None) -> str:
+    """The reg 28 schedule an episode of a placement is visited by; where several apply, the most frequent."""
+    at_home = episode["placement_type"] == "P1"
+    if episode["legal_status"] in SHORT_BREAK_LEGAL_STATUSES:
+        return "short_break"
+    if arrangement == "REG24_TEMPORARY_APPROVAL":
+        return "reg28_reg24"
+    if at_home and episode["legal_status"] == "C1":
+        return "reg28_ico_at_home"
+    if arrangement == "REG19_BEFORE_ASSESSMENT":
+        return "reg28_reg19"
+    if at_home and episode["legal_status"] == "C2":
+        return "reg28_co_at_home"
+    return "reg28_2"
+
+
 def cla_visits_reg28(episodes, visits, as_at: date, annex_a=(), long_term_types=("U1", "U4"),
-                     annex_a_measure="last_social_work_visit", annex_a_max_days=42) -> dict:
+                     annex_a_measure="last_social_work_visit", annex_a_max_days=42,
+                     la_reviews=(), review_events=(), arrangements=()) -> dict:
+    """Reg 28 visits; the result also has "schedules": {schedule: {numerator, denominator, overdue}}."""
     if not any(v["visit_kind"] == "CLA" and v["visit_date"] <= as_at for v in visits):
         return _annex_a_latest(annex_a, as_at, annex_a_measure,
                                lambda last, extract: (extract - last).days <= annex_a_max_days)
     seen = _by_child(v for v in visits if v["visit_kind"] == "CLA" and v["seen"])
-    totals = [0, 0, 0]
+    reviews = cla_reviews_held(la_reviews, review_events)
+    arranged: dict[tuple, str] = {}
+    for row in arrangements:   # two rows for one placement: the stricter (reg 24 sorts after reg 19)
+        key = (row["child_id"], row["placement_start_date"])
+        arranged[key] = max(arranged.get(key, ""), row["arrangement"])
+    period_start = add_months(as_at, -12)
+    by_schedule: dict[str, list[int]] = {}
     for placement in placements(episodes):
-        start, end = placement["start_date"], placement["end_date"]
-        long_term = placement["placement_type"] in long_term_types
-
-        def due_of(index, anchor, first_year_end=add_months(start, 12), long_term=long_term):
-            if index == 0:
-                return anchor + timedelta(days=7)
-            if anchor < first_year_end or not long_term:
-                return anchor + timedelta(days=42)
-            return add_months(anchor, 3)
-
-        visit_days = sorted({v["visit_date"] for v in seen.get(placement["child_id"], [])
+        child, start, end = placement["child_id"], placement["start_date"], placement["end_date"]
+        arrangement = arranged.get((child, start))
+        in_force = [(e["start_date"], visit_schedule(e, arrangement)) for e in placement["episodes"]]
+        orders = [day for (day, schedule), (_, before) in zip(in_force[1:], in_force)
+                  if schedule in AT_HOME_ORDER_SCHEDULES and schedule != before]
+        visit_days = sorted({v["visit_date"] for v in seen.get(child, [])
                              if v["visit_date"] >= start and (end is None or v["visit_date"] <= end)})
-        counts = _timed_windows([start] + visit_days, due_of, end, as_at, add_months(as_at, -12))
-        totals = [a + b for a, b in zip(totals, counts)]
-    return _result(*totals, method="events")
+        windows = [(day, False) for day in [start] + orders] + [(day, True) for day in visit_days]
+        for opened, by_visit in windows:
+            schedule = [s for day, s in in_force if day <= opened][-1]
+            if schedule == "short_break":
+                continue
+            began = max(day for day in [start] + orders if day <= opened)
+            first_review = min((r for r in reviews.get(child, []) if r >= began), default=None)
+            before_review = first_review is None or opened < first_review
+            if not by_visit:
+                due = opened + timedelta(days=7)
+            elif schedule in ("reg28_reg24", "reg28_ico_at_home", "reg28_reg19") and before_review:
+                due = opened + timedelta(days=7)
+            elif schedule in ("reg28_reg24", "reg28_ico_at_home"):
+                due = opened + timedelta(days=28)
+            elif schedule in ("reg28_reg19", "reg28_co_at_home"):
+                due = opened + timedelta(days=42)
+            elif opened < add_months(start, 12) or placement["placement_type"] not in long_term_types:
+                due = opened + timedelta(days=42)
+            else:
+                due = add_months(opened, 3)
+            following = min((day for day in visit_days if day > opened or (day == opened and not by_visit)), default=None)
+            status = _window_status(due, following, end, as_at, period_start)
+            if status:
+                counts = by_schedule.setdefault(schedule, [0, 0, 0])
+                counts[0] += status == "met"
+                counts[1] += status != "overdue"
+                counts[2] += status == "overdue"
+    totals = [sum(c[i] for c in by_schedule.values()) for i in range(3)]
+    return _result(*totals, method="events", schedules={s: dict(zip(("numerator", "denominator", "overdue"), c))
+                                                        for s, c in by_schedule.items()})
 
 
 def _annex_a_latest(annex_a, as_at, measure, in_time) -> dict:
@@ -98,31 +148,35 @@ def _annex_a_latest(annex_a, as_at, measure, in_time) -> dict:
     return _result(met, len(rows), method="annex_a_snapshot")
 
 
+def _window_status(due, following, end, as_at, period_start) -> str | None:
+    """met / not_met / overdue for a window due in the period; None when not due in it (or due after the end, unvisited)."""
+    if not period_start < due <= as_at or (following is None and end is not None and due > end):
+        return None
+    if following is not None and following <= due:
+        return "met"
+    if (following is not None and following <= as_at) or (end is not None and end <= as_at):
+        return "not_met"
+    return "overdue"
+
+
 def _timed_windows(anchors, due_of, end, as_at, period_start):
     """Count (met, denominator, overdue) over the windows anchor[i] -> anchor[i+1] due in the period."""
-    met = denominator = overdue = 0
-    for index, anchor in enumerate(anchors):
-        due = due_of(index, anchor)
-        following = anchors[index + 1] if index + 1 < len(anchors) else None
-        if not period_start < due <= as_at or (following is None and end is not None and due > end):
-            continue
-        if following is not None and following <= due:
-            met += 1
-            denominator += 1
-        elif (following is not None and following <= as_at) or (end is not None and end <= as_at):
-            denominator += 1
-        else:
-            overdue += 1
-    return met, denominator, overdue
+    statuses = [_window_status(due_of(index, anchor), anchors[index + 1] if index + 1 < len(anchors) else None,
+                               end, as_at, period_start) for index, anchor in enumerate(anchors)]
+    return (statuses.count("met"), statuses.count("met") + statuses.count("not_met"), statuses.count("overdue"))
+
+
+def cla_reviews_held(la_reviews, review_events) -> dict[str, list[date]]:
+    """Looked-after reviews held, per child and sorted: the 903's and the CLA review events not cancelled, merged by date."""
+    held = _by_child(list(la_reviews) + [e for e in review_events if e["review_kind"] == "CLA"
+                                         and e["review_date"] is not None and not e["cancelled"]])
+    return {child: sorted({r["review_date"] for r in rows}) for child, rows in held.items()}
 
 
 def cla_reviews_on_time(episodes, la_reviews, review_events, as_at: date, first_review_working_days=20,
                         annex_a=(), annex_a_measure="latest_statutory_review") -> dict:
-    held = _by_child(la_reviews)
-    for event in review_events:
-        if event["review_kind"] == "CLA" and event["review_date"] is not None and not event["cancelled"]:
-            held.setdefault(event["child_id"], []).append(event)
-    if not any(r["review_date"] <= as_at for rows in held.values() for r in rows):
+    held = cla_reviews_held(la_reviews, review_events)
+    if not any(day <= as_at for days in held.values() for day in days):
         return _annex_a_latest(annex_a, as_at, annex_a_measure, lambda last, extract: last >= add_months(extract, -6))
 
     def due_of(index, anchor):
@@ -136,8 +190,8 @@ def cla_reviews_on_time(episodes, la_reviews, review_events, as_at: date, first_
     totals = [0, 0, 0]
     for period in review_spells(episodes):
         start, end = period["start_date"], period["end_date"]
-        reviews = sorted({r["review_date"] for r in held.get(period["child_id"], [])
-                          if r["review_date"] >= start and (end is None or r["review_date"] <= end or period["short_breaks"])})
+        reviews = [day for day in held.get(period["child_id"], [])
+                   if day >= start and (end is None or day <= end or period["short_breaks"])]
         counts = _timed_windows([start] + reviews, short_break_due_of if period["short_breaks"] else due_of,
                                 end, as_at, add_months(as_at, -12))
         totals = [a + b for a, b in zip(totals, counts)]

@@ -60,3 +60,6 @@ class Facts:
 
     def la_review(self, child_id: str, day: str):
         self.add("la_review", child_id=child_id, review_date=day, review_code="PN1")
+
+    def arrangement(self, child_id: str, placement_start: str, code: str):
+        self.add("placement_arrangement", child_id=child_id, placement_start_date=placement_start, arrangement=code)

@@ -126,6 +126,7 @@ def create_app() -> FastAPI:
                 in_teams = {worker for t in ([team] if team else sorted(grants.teams))
                             for worker in queries.workers_in_team(conn, authority, definition.id, chosen, t)}
                 workers = [w for w in workers if w["scope"] in in_teams]
+            schedules = queries.breakdown(conn, authority, definition.id, chosen, "schedule") if definition.schedules else []
             series = queries.comparators(conn, definition.id, chosen)
         thresholds = {k: v for k, v in summary.thresholds.items() if k in ("warning", "critical") and v is not None}
         chart = trend_chart(
@@ -135,7 +136,7 @@ def create_app() -> FastAPI:
             model.aggregate_of(definition) == "percentage",
         )
         return _page(request, "indicator.html", d=definition, s=summary, team=team, teams=teams, workers=workers,
-                     chart=chart, timescale=model.timescale_of(definition), children=grants.children)
+                     schedules=schedules, chart=chart, timescale=model.timescale_of(definition), children=grants.children)
 
     @app.get("/indicators/{indicator_id}/exceptions", response_class=HTMLResponse)
     def exceptions(request: Request, indicator_id: str, as_at: date | None = None, team: str | None = None,

@@ -9,7 +9,8 @@ FAMILY_NAMES = {"statutory": "statutory / local compliance", "dfe_comparable": "
 FIELDS = (  # (YAML field, heading) in the order a reader wants them
     ("retired", "Retired"), ("family", "Family"), ("source", "Source"), ("unit", "Unit"), ("start_event", "Start event"), ("end_event", "End event"),
     ("timescale", "Timescale"), ("period", "Period"), ("denominator", "Denominator"), ("numerator", "Numerator"),
-    ("exclusions", "Exclusions"), ("also_reported", "Also reported"), ("team_rule", "Team and worker"),
+    ("exclusions", "Exclusions"), ("schedules", "Schedules"), ("assumed_when_absent", "Assumed when data is absent"),
+    ("also_reported", "Also reported"), ("team_rule", "Team and worker"),
     ("polarity", "Polarity"), ("thresholds", "Thresholds"), ("parameters", "Parameters"), ("method", "Method"),
     ("owner", "Owner"), ("channel", "Channel"), ("worked_example", "Worked example"), ("version_history", "Versions"),
 )

@@ -67,6 +67,11 @@ class Definition:
         return {int(k): v for k, v in (self.spec.get("version_history") or {}).items()}
 
     @property
+    def schedules(self) -> dict[str, str]:
+        """The schedules its units follow, if more than one (code -> meaning): each is counted beside the figure."""
+        return dict(self.spec.get("schedules") or {})
+
+    @property
     def parameters(self) -> dict:
         return dict(self.spec.get("parameters") or {})
 

@@ -19,10 +19,11 @@ from .definitions import Definition
 
 # The columns of a unit as stored in indicator_unit (besides indicator_id, version and run_id), in the order
 # unit_sql returns them. An indicator's own SQL returns the same but for team and worker: in their place a
-# team_date, the day whose allocation gives the unit's team and worker (sql/engine/unit_with_allocation.sql).
+# team_date, the day whose allocation gives the unit's team and worker (sql/engine/unit_with_allocation.sql);
+# and only an indicator whose YAML lists `schedules` returns a schedule (blank for the others).
 UNIT_COLUMNS = (
     "authority", "as_at", "unit_key", "child_id", "start_date", "end_date", "elapsed", "status",
-    "in_denominator", "met", "team", "worker", "source_file", "source_ref", "method",
+    "in_denominator", "met", "team", "worker", "source_file", "source_ref", "method", "schedule",
 )
 CHILD_DATES_PER_STATEMENT = 720_000  # bounds a statement's working memory in a backfill (see _insert_units)
 RESULT_COLUMNS = (
@@ -55,7 +56,8 @@ def _replace_for_run_dates(conn: Connection, table: str, definition: Definition,
 def unit_sql(definition: Definition) -> str:
     """The indicator's units, UNIT_COLUMNS in order: its SQL with team and worker joined from the allocation
     open on each unit's team_date. Whatever reads an indicator's units from its SQL goes through here."""
-    return read_sql_file("sql/engine/unit_with_allocation.sql").replace("{unit_sql}", definition.sql)
+    schedule = "unit.schedule" if definition.schedules else "CAST(NULL AS VARCHAR)"
+    return read_sql_file("sql/engine/unit_with_allocation.sql").replace("{schedule}", schedule).replace("{unit_sql}", definition.sql)
 
 
 def _insert_units(conn: Connection, definition: Definition, params: dict, run_id: str) -> int:

@@ -11,6 +11,7 @@ from .csv_contract import Column, CsvTable
 VISIT_KINDS = frozenset({"CP", "CIN", "CLA", "CL"})
 REVIEW_KINDS = frozenset({"CP", "CLA", "PATHWAY"})
 HEALTH_KINDS = frozenset({"IHA", "RHA", "DENTAL"})
+PLACEMENT_ARRANGEMENTS = frozenset({"REG24_TEMPORARY_APPROVAL", "REG19_BEFORE_ASSESSMENT"})
 
 EVENT_TABLES = (
     CsvTable("allocations", "allocation", (
@@ -51,5 +52,10 @@ EVENT_TABLES = (
         Column("child_id", "child_id", required=True),
         Column("plan_start_date", "plan_start_date", "date", required=True),
         Column("every_working_days", "every_working_days", "int", required=True),
+    )),
+    CsvTable("placement_arrangements", "placement_arrangement", (
+        Column("child_id", "child_id", required=True),
+        Column("placement_start_date", "placement_start_date", "date", required=True),
+        Column("arrangement", "arrangement", required=True, codes=PLACEMENT_ARRANGEMENTS),
     )),
 )

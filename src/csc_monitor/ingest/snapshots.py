@@ -53,6 +53,7 @@ NATURAL_KEYS = {
     "health_check": ("authority", "child_id", "check_kind", "check_date"),
     "return_interview": ("authority", "child_id", "missing_start_date"),
     "cp_visit_frequency": ("authority", "child_id", "plan_start_date"),
+    "placement_arrangement": ("authority", "child_id", "placement_start_date"),
     "annex_a_latest": ("authority", "extract_date", "list_number", "child_id", "measure"),
 }
 MERGED_TABLES = {"child", "adoption"}  # filled by several kinds, column by column: no snapshot replacement
@@ -63,6 +64,7 @@ DATED = {  # the date that places a row in time, for overlapping scopes ({t} is 
     "social_worker_episode": "{t}.start_date", "visit": "{t}.visit_date",
     "review_event": "COALESCE({t}.review_date, {t}.due_date)", "health_check": "{t}.check_date",
     "return_interview": "{t}.missing_start_date", "cp_visit_frequency": "{t}.plan_start_date",
+    "placement_arrangement": "{t}.placement_start_date",
 }
 EVENT_KINDS = {spec.kind for spec in EVENT_TABLES}
 NAMED_DATE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")

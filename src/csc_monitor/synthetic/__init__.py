@@ -18,7 +18,7 @@ from ..dates import add_months
 from .annex_a import write_annex_a
 from .cin import Allocation, all_facts, build_authority, icpc_truth, write_allocations, write_cin_census
 from .looked_after import build_looked_after, case_visits, write_events, write_ssda903
-from .truth import planted_figures
+from .truth import planted_figures, planted_schedules
 
 
 def generate(out_dir: Path, children: int, seed: int, reference_date: date, code: str = "999", truth_path: Path | None = None,
@@ -60,6 +60,7 @@ def generate(out_dir: Path, children: int, seed: int, reference_date: date, code
         ],
         "row_counts": {table: len(rows) for table, rows in la_facts.items()},
         "figures": planted_figures(all_facts(authority, la_facts), reference_date, code),
+        "schedules": planted_schedules(all_facts(authority, la_facts), reference_date, code),   # counted beside the figure
         # nine months on, inside the next collection year: OC3 age groups must not move (birthday in the year)
         "figures_nine_months_on": planted_figures(all_facts(authority, la_facts), add_months(reference_date, 9), code),
     }

@@ -25,8 +25,17 @@ IN_TOUCH = ["YES"] * 8 + ["NO", "REFU", "NREQ", "DIED", "RHOM"]
 ACTIVITY = ["F1", "F2", "P1", "P2", "G4", "G5", "G6", "0"]
 ACCOMMODATION = ["B1", "C1", "D1", "E1", "K2", "S2", "T2"]
 
+# Placements visited more often than reg 28(2) (reg 28(3)-(5)), planted in a quarter of the children: an interim care
+# order at home, an interim order followed by a care order at home (RNE L), with parents before assessment (reg 19), a
+# temporarily approved connected person (reg 24); never a child later adopted -> (legal status, placement type, arrangement code)
+AT_HOME_AND_TEMPORARY = {
+    "ico_at_home": ("C1", "P1", None),
+    "ico_then_co_at_home": ("C1", "P1", None),
+    "before_assessment": ("C2", "P1", "REG19_BEFORE_ASSESSMENT"),
+    "temporary_approval": ("V2", "U3", "REG24_TEMPORARY_APPROVAL"),
+}
 TABLES = ("child", "care_episode", "la_review", "care_leaver_status", "adoption", "missing_episode",
-          "visit", "review_event", "health_check", "return_interview", "allocation")
+          "visit", "review_event", "health_check", "return_interview", "allocation", "placement_arrangement")
 
 
 def participation_code(birth: date, review: date) -> str:
@@ -41,8 +50,9 @@ def _day(rng: random.Random, start: date, end: date) -> date:
 class LookedAfterBuilder:
     """Plants the facts of one authority's looked-after children up to its reference date."""
 
-    def __init__(self, rng: random.Random, code: str, reference_date: date, history_years: int):
-        self.rng, self.code, self.reference_date = rng, code, reference_date
+    def __init__(self, rng: random.Random, code: str, reference_date: date, history_years: int, case_rng: random.Random):
+        # the reg 28(3)-(5) cases draw from case_rng, so every other planted fact stays as it was before they were added
+        self.rng, self.case_rng, self.code, self.reference_date = rng, case_rng, code, reference_date
         self.earliest = add_months(reference_date, -12 * history_years)
         self.facts: dict[str, list[dict]] = {name: [] for name in TABLES}
         self.births: dict[str, date] = {}
@@ -88,6 +98,11 @@ class LookedAfterBuilder:
     def _episodes(self, child_id: str, start: date, end_of_care: date | None, adoption: bool) -> None:
         rng, limit = self.rng, min(self.reference_date, end_of_care or self.reference_date)
         legal, place, rne, episode_start = rng.choice(LEGAL_STATUSES), rng.choice(FOSTER_PLACEMENTS + OTHER_PLACEMENTS), "S", start
+        case = self.case_rng.choice(sorted(AT_HOME_AND_TEMPORARY)) if self.case_rng.random() < 0.25 and not adoption else None
+        if case:
+            legal, place, arrangement = AT_HOME_AND_TEMPORARY[case]
+            if arrangement:
+                self._row("placement_arrangement", child_id, "generated", placement_start_date=start, arrangement=arrangement)
         placement_starts = []
         for _ in range(rng.randint(1, 4)):
             if rne != "L":
@@ -97,10 +112,13 @@ class LookedAfterBuilder:
             if next_start > limit:
                 break
             self._episode(child_id, episode_start, rne, legal, place, next_start, "X1")
+            staying = place
             if rng.random() < 0.3:
                 rne, legal = "L", rng.choice(["C2", "E1"])
             else:
                 rne, place = "P", rng.choice(FOSTER_PLACEMENTS + OTHER_PLACEMENTS)
+            if case == "ico_then_co_at_home" and episode_start == start:   # the care order made while the child stays at home
+                rne, legal, place = "L", "C2", staying
             episode_start = next_start
         ended = end_of_care if end_of_care and end_of_care <= self.reference_date else None
         if adoption:
@@ -118,9 +136,13 @@ class LookedAfterBuilder:
                           match_date=placed - timedelta(days=rng.randint(7, 40)), placed_date=placed, placed_ceased_date=None,
                           reason_placed_ceased=None, adoption_order_date=adopted, adopted_by_foster_carer=False, decision_reversed_date=None)
                 self._visits(child_id, placement_starts, adopted)
+                if case:
+                    self._weekly_visits(child_id, start, adopted)
                 return
         self._episode(child_id, episode_start, rne, legal, place, ended, "E8" if ended else None)
         self._visits(child_id, placement_starts, ended)
+        if case:
+            self._weekly_visits(child_id, start, ended)
         self._health(child_id, start, ended)
 
     def _short_breaks(self, child_id: str, start: date) -> None:
@@ -152,6 +174,16 @@ class LookedAfterBuilder:
                 self._row("visit", child_id, "generated", visit_kind="CLA", visit_date=visit, seen=rng.random() < 0.95,
                           seen_alone=rng.random() < 0.6, worker=None)
                 visit += timedelta(days=rng.choice([28, 35, 40, 42, 42, 49]))
+
+    def _weekly_visits(self, child_id: str, start: date, ended: date | None) -> None:
+        """More visits in the first five weeks of a placement visited weekly until its first review (reg 28(3)-(4))."""
+        rng, stop = self.case_rng, min(self.reference_date, ended or self.reference_date, start + timedelta(days=35))
+        made = {v["visit_date"] for v in self.facts["visit"] if v["child_id"] == child_id}
+        visit = start + timedelta(days=rng.choice([3, 5, 7]))
+        while visit <= stop:
+            if visit not in made:
+                self._row("visit", child_id, "generated", visit_kind="CLA", visit_date=visit, seen=True, seen_alone=None, worker=None)
+            visit += timedelta(days=rng.choice([4, 7, 7, 10]))
 
     def _reviews(self, child_id: str, birth: date, start: date, end_of_care: date | None) -> None:
         """First within 20 working days, second within 3 months, then 6-monthly (some late); PN0 while under 4 (903-440/441)."""
@@ -236,7 +268,7 @@ def case_visits(rng: random.Random, authority: Authority) -> tuple[list[dict], l
 
 
 def build_looked_after(seed: int, code: str, reference_date: date, children: int, history_years: int = 5) -> dict[str, list[dict]]:
-    builder = LookedAfterBuilder(random.Random(seed * 7919 + 1), code, reference_date, history_years)
+    builder = LookedAfterBuilder(random.Random(seed * 7919 + 1), code, reference_date, history_years, random.Random(seed * 7919 + 2))
     for index in range(1, children + 1):
         builder.child(index)
     return builder.facts
@@ -302,6 +334,7 @@ EVENT_FILES = {
     "health_checks": ("health_check", ["child_id", "check_kind", "check_date"]),
     "return_interviews": ("return_interview", ["child_id", "missing_start_date", "returned_at", "offered_at", "accepted"]),
     "cp_visit_frequency": ("cp_visit_frequency", ["child_id", "plan_start_date", "every_working_days"]),
+    "placement_arrangements": ("placement_arrangement", ["child_id", "placement_start_date", "arrangement"]),
 }
 
 

@@ -50,7 +50,8 @@ REFERENCES: dict[str, Callable[[Facts, date, dict], dict]] = {
     "cp_plans_open_two_years_or_more": lambda f, d, p: child_protection.cp_plans_open_two_years_or_more(f["cp_plan"], d),
     "cp_rate": lambda f, d, p: child_protection.cp_rate(f["cp_plan"], d, p["population"]),
     "cla_visits_reg28": lambda f, d, p: looked_after.cla_visits_reg28(
-        f["care_episode"], f["visit"], d, f["annex_a_latest"], _split(p["long_term_placement_types"])),
+        f["care_episode"], f["visit"], d, f["annex_a_latest"], _split(p["long_term_placement_types"]),
+        la_reviews=f["la_review"], review_events=f["review_event"], arrangements=f["placement_arrangement"]),
     "cla_reviews_on_time": lambda f, d, p: looked_after.cla_reviews_on_time(
         f["care_episode"], f["la_review"], f["review_event"], d, p["first_review_working_days"], f["annex_a_latest"]),
     "placement_stability_short_term": lambda f, d, p: looked_after.placement_stability_short_term(f["care_episode"], d, p["placements_threshold"]),
@@ -81,4 +82,14 @@ def planted_figures(facts: Facts, as_at: date, authority: str) -> dict[str, dict
             parameters = indicator_parameters(authority, definition.id, definition.parameters)
             result = reference(facts, as_at, parameters)
             figures[definition.id] = {k: result[k] for k in ("numerator", "denominator", "overdue")}
+    return figures
+
+
+def planted_schedules(facts: Facts, as_at: date, authority: str) -> dict[str, dict]:
+    """indicator_id -> {schedule: {numerator, denominator, overdue}} for every indicator whose units follow several schedules."""
+    figures = {}
+    for definition in load_definitions():
+        if definition.schedules and definition.id in REFERENCES:
+            parameters = indicator_parameters(authority, definition.id, definition.parameters)
+            figures[definition.id] = REFERENCES[definition.id](facts, as_at, parameters).get("schedules", {})
     return figures

@@ -23,9 +23,11 @@ def keep_figures(engine: Engine, authority: str, as_at_dates: list[date], run_id
     params = {"a": authority, "d": list(as_at_dates), "r": run_id}
     with engine.begin() as conn:
         for table in KEPT_TABLES:
+            # by name: a column added to both tables later sits after kept_for_run in the kept copy
+            columns = ", ".join(conn.execute(text(f"SELECT * FROM {table} WHERE 1 = 0")).keys())
             conn.execute(text(f"DELETE FROM kept_{table} WHERE kept_for_run = :r"), params)
-            conn.execute(_for_dates(f"INSERT INTO kept_{table} SELECT t.*, CAST(:r AS VARCHAR) FROM {table} t "
-                                    "WHERE authority = :a AND as_at IN :d"), params)
+            conn.execute(_for_dates(f"INSERT INTO kept_{table} ({columns}, kept_for_run) SELECT {columns}, CAST(:r AS VARCHAR) "
+                                    f"FROM {table} WHERE authority = :a AND as_at IN :d"), params)
 
 
 def restore_figures(engine: Engine, authority: str, as_at_dates: list[date], run_id: str) -> None:
