@@ -4,7 +4,8 @@
 in the landing folder (the watcher claims every export that landed together, once they have settled). A backfill computes its logical dates as the as-at
 dates: `csc-monitor backfill --airflow --from D1 --to D2 --every day` (or, in the UI or `airflow backfill
 create`, from D1 00:00 to D2 23:59) computes exactly D1..D2, with alerts muted unless the param
-`alert_in_backfill` is set. The `as_at` param of a manual run overrides all of this.
+`alert_in_backfill` is set. The `as_at` param of a manual run overrides all of this. Each run's note
+states the as-at date it computes (written by the scheduler as the run starts: plugins/csc_run_note.py).
 
 **Before the first run**, `csc-monitor airflow setup` creates the `csc_warehouse` pool the warehouse tasks
 share; `check_setup` fails the run, naming that command, if it has not been run.

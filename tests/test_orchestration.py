@@ -190,6 +190,27 @@ def test_as_at_is_the_day_before_a_nightly_run_and_the_logical_date_of_a_backfil
     assert orchestration.as_at_for({**context(run_type="backfill"), "params": {"as_at": "2024-12-31"}}) == date(2024, 12, 31)
 
 
+def test_every_nightly_run_states_its_as_at_date_in_its_note_as_it_starts():
+    """The scheduler's listener (plugins/csc_run_note.py): the 01:30 run on 1 April (00:30 UTC) and a drop's run due
+    at 09:15 BST that day compute 31 March; a backfill its logical date; a manual run its `as_at` param, below the
+    note a person wrote. Started again after a clear, the run is not noted twice; other DAGs' runs are left alone."""
+    from csc_monitor.airflow_run_note import on_dag_run_running
+
+    def started(run_type, logical_date, run_after=None, conf=None, note=None, dag_id="csc_nightly"):
+        run = SimpleNamespace(dag_id=dag_id, run_type=run_type, logical_date=logical_date, run_after=run_after or logical_date,
+                              conf=conf, note=note)
+        on_dag_run_running(dag_run=run, msg="started")
+        return run.note
+
+    assert started("scheduled", datetime(2025, 4, 1, 0, 30, tzinfo=timezone.utc)) == "as-at 2025-03-31"
+    assert started("asset_triggered", None, run_after=datetime(2025, 4, 1, 8, 15, tzinfo=timezone.utc)) == "as-at 2025-03-31"
+    assert started("backfill", datetime(2025, 3, 29, 1, 30, tzinfo=timezone.utc)) == "as-at 2025-03-29"
+    assert started("manual", datetime(2025, 4, 1, 8, 15, tzinfo=timezone.utc), conf={"as_at": "2024-12-31"},
+                   note="rerun after the census fix") == "rerun after the census fix\n\nas-at 2024-12-31"
+    assert started("scheduled", datetime(2025, 4, 1, 0, 30, tzinfo=timezone.utc), note="as-at 2025-03-31") == "as-at 2025-03-31"
+    assert started("scheduled", datetime(2025, 4, 1, 6, 0, tzinfo=timezone.utc), dag_id="csc_deadline") is None
+
+
 def test_the_nightly_run_fails_first_naming_the_setup_command_until_airflow_is_set_up(monkeypatch):
     from airflow.sdk.exceptions import AirflowFailException
 

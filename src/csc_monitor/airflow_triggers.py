@@ -18,6 +18,7 @@ from typing import Any, AsyncIterator
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
+from .config import load_settings
 from .export_kinds import EXPORT_KINDS, matches
 from .ingest.arrival import arrivals, forget_marker, landing_entries
 from .private import private_dir, private_file
@@ -48,11 +49,12 @@ def claim_drop(landing_dir: Path, claimed_dir: Path, settle_seconds: float) -> d
 
 
 class LandedDropTrigger(BaseEventTrigger):
-    """Fire once per complete drop of exports; the folders and settle time are resolved in the triggerer, not at parse time."""
+    """Fire once per complete drop of exports; the folders, poll interval and settle time are resolved in the triggerer,
+    not at parse time."""
 
-    def __init__(self, poke_interval: float = 15.0, settle_seconds: float | None = None):
+    def __init__(self, poke_interval: float | None = None, settle_seconds: float | None = None):
         super().__init__()
-        self.poke_interval = poke_interval
+        self.poke_interval = poke_interval  # None: CSC_MONITOR_DROP_POLL_SECONDS
         self.settle_seconds = settle_seconds  # None: CSC_MONITOR_SETTLE_SECONDS, as for every ingest
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -69,6 +71,7 @@ class LandedDropTrigger(BaseEventTrigger):
         return claim_drop(settings.landing_dir, claimed_dir(settings), settle)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        poke_interval = load_settings().drop_poll_seconds if self.poke_interval is None else self.poke_interval
         while True:
             claimed = await asyncio.to_thread(self.claim)
             if claimed:
@@ -76,4 +79,4 @@ class LandedDropTrigger(BaseEventTrigger):
                 self.log.info("claimed a drop of %d export(s): %s", len(claimed), ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
                 yield TriggerEvent({"files": claimed})
                 return
-            await asyncio.sleep(self.poke_interval)
+            await asyncio.sleep(poke_interval)

@@ -41,6 +41,7 @@ class Settings:
     authority_configured: bool = True  # False when CSC_MONITOR_AUTHORITY is unset and `authority` is its default
     authorities: tuple[str, ...] = ()  # regional mode: the authority codes one run covers (CSVs carry the code in their name)
     settle_seconds: float = 30.0  # a landed file is read once unchanged this long (or marked <file>.done)
+    drop_poll_seconds: float = 15.0  # how often the landing-folder watcher looks for a complete drop
     lock_wait_seconds: float = 0.0  # how long a second ingest or figures run waits for the one running before it gives up
 
     @property
@@ -80,6 +81,7 @@ def load_settings(**overrides) -> Settings:
         export_max_age_days=int(env.get("CSC_MONITOR_EXPORT_MAX_AGE_DAYS", 31)),
         data_docs=env.get("CSC_MONITOR_DATA_DOCS", "1") not in ("0", "false", "no"),
         settle_seconds=float(env.get("CSC_MONITOR_SETTLE_SECONDS", 30)),
+        drop_poll_seconds=float(env.get("CSC_MONITOR_DROP_POLL_SECONDS", 15)),
         lock_wait_seconds=float(env.get("CSC_MONITOR_LOCK_WAIT_SECONDS", 0)),
         authorities=tuple(code.strip() for code in env.get("CSC_MONITOR_AUTHORITIES", "").split(",") if code.strip()),
     )
