@@ -6,10 +6,12 @@ PYTHON ?= python3
 VENV := .venv
 UV_VERSION := 0.13.9
 
+# Bytecode is compiled at install time: where PYTHONDONTWRITEBYTECODE is set (as on the CI machines), every process
+# (test workers, the CLI, Airflow's processes) would otherwise compile Airflow and Great Expectations from source.
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	VIRTUAL_ENV=$(VENV) $(VENV)/bin/uv pip install --quiet -r requirements.lock
+	VIRTUAL_ENV=$(VENV) $(VENV)/bin/uv pip install --quiet --compile-bytecode -r requirements.lock
 	VIRTUAL_ENV=$(VENV) $(VENV)/bin/uv pip install --quiet --no-deps -e .
 	touch $@
 
@@ -21,7 +23,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	scripts/ensure-postgres
 	scripts/ensure-chromium
-	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile --durations=15
+	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 airflow: $(VENV)/.installed
 	scripts/ensure-postgres

@@ -38,6 +38,24 @@ from csc_monitor.warehouse import ensure_schema, make_engine  # noqa: E402
 _exit_status: dict[str, int] = {}
 
 
+# Test files in the order the two workers take them: longest first (whole-file totals from `make test`'s durations),
+# so the run does not end with one worker alone on a long file. Files not listed follow, shortest are last anyway.
+LONGEST_FIRST = (
+    "test_orchestration_scheduler.py", "test_validation_corpus.py", "test_dags.py", "test_bad_exports.py",
+    "test_dashboard_app.py", "test_slack_alerts.py", "test_dashboard_concurrency.py", "test_orchestration.py",
+    "test_dashboard_links.py", "test_validation.py", "test_reexports.py", "test_ingest_formats.py", "test_real_shapes.py",
+    "test_dashboard_browser.py", "test_alert_privacy.py", "test_backfill.py", "test_walking_skeleton.py",
+    "test_benchmark_smoke.py", "test_hostile_exports.py", "test_regional.py", "test_indicators_looked_after.py",
+    "test_ingest_lock.py", "test_indicators_child_protection.py", "test_dfe_rules.py", "test_many_dates.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest files first (make test passes --no-loadscope-reorder so xdist keeps this order)."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: tests keep their order within a file
+
+
 def pytest_sessionfinish(session, exitstatus):
     _exit_status["code"] = int(exitstatus)
 

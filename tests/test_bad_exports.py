@@ -32,6 +32,8 @@ def _drop(settings, name: str, content: str):
     (settings.landing_dir / name).write_text(content)
 
 
+# a rejected file leaving the figures as they were is proven on both engines by test_validation_corpus's bad-file cases
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)
 def test_malformed_xml_names_file_and_line(settings, engine, published):
     _drop(settings, "cin_census_broken.xml", "<?xml version='1.0'?>\n<Message>\n  <Header>\n</Message>\n")
     report = pipeline.ingest(settings)
@@ -66,13 +68,13 @@ def test_missing_required_element_sets_aside_that_child_and_strict_rejects_the_f
         assert conn.execute(text("SELECT COUNT(*) FROM quarantine WHERE table_name = 'child'")).scalar_one() == 1
 
 
-def test_bad_date_in_allocations_names_row_and_column(settings, published):
+def test_bad_date_in_allocations_names_row_and_column(settings):
     _drop(settings, "allocations_fix.csv", "child_id,team,worker,start_date,end_date\nC1,Team A,Worker A,2025-01-02,\nC2,Team A,Worker A,02/01/2025,\n")
     (error,) = pipeline.ingest(settings).rejected
     assert str(error) == "allocations_fix.csv: row 3, column start_date: the value '99/99/9999' is not a date in yyyy-mm-dd form"
 
 
-def test_unknown_shape_and_empty_file(settings, published):
+def test_unknown_shape_and_empty_file(settings):
     _drop(settings, "mystery.csv", "a,b\n1,2\n")
     _drop(settings, "empty.xml", "")
     errors = sorted(str(e) for e in pipeline.ingest(settings).rejected)
