@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -103,11 +104,23 @@ def _check(spec: dict, path: Path) -> None:
         raise DefinitionError(f"{path.name}: no sql/indicators/{sql_path(spec).name}")
 
 
+@lru_cache(maxsize=256)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict:
+    return yaml.load(Path(path).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _read_spec(path: Path) -> dict:
+    """A definition's YAML, parsed once per version of the file: a run reads the definitions several times, and an
+    analyst's edit (a new modification time or size) is read on the next call. A copy, so no caller changes the cache."""
+    stat = path.stat()
+    return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
+
+
 def load_definitions(ids: list[str] | None = None, include_retired: bool = False) -> list[Definition]:
     """The definitions to compute; include_retired also gives those whose stored figures are only read."""
     definitions = []
     for path in sorted((project_dir() / "indicators").glob("*.yml")):
-        spec = yaml.safe_load(path.read_text())
+        spec = _read_spec(path)
         _check(spec, path)
         if (ids is None or spec["id"] in ids) and (include_retired or not spec.get("retired")):
             definitions.append(Definition(spec, path))

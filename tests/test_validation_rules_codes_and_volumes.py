@@ -1,0 +1,11 @@
+"""Bad inputs breaking rules on codes outside their lists, numbers out of range and collapsed volumes: for each, exactly the rules that fire, their severity, the rows
+quarantined, and what happens to the published figures (the corpus and its cases: tests/support/validation_corpus.py)."""
+
+import pytest
+
+from tests.support.validation_corpus import base, case_settings, clean_authority, engine_cases, fires_exactly_its_rule  # noqa: F401
+
+
+@pytest.mark.parametrize("base,case", engine_cases("codes_and_volumes"), indirect=["base"])
+def test_bad_input_fires_exactly_its_rule(case, case_settings, base):
+    fires_exactly_its_rule(case, case_settings, base)
