@@ -11,7 +11,7 @@ from csc_monitor.ingest.landing import ingest_landing
 
 AS_AT = date(2025, 3, 31)
 LA_TABLES = ("care_episode", "la_review", "care_leaver_status", "adoption", "missing_episode", "visit", "review_event",
-             "health_check", "return_interview")
+             "health_check", "return_interview", "placement_arrangement")
 
 
 def _rows(engine, sql: str, **params):
@@ -28,7 +28,7 @@ def _drop(settings, name: str, content: str | bytes):
 def test_round_trip_holds_exactly_the_generated_facts(settings, engine):
     truth = generate(settings.landing_dir, children=80, seed=4, reference_date=AS_AT, looked_after=40, truth_path=settings.landing_dir.parent / "t.json")
     report = ingest_landing(engine, settings)
-    assert report.rejected == [] and len(report.loaded) == 14
+    assert report.rejected == [] and len(report.loaded) == 15
     for table in LA_TABLES:
         count = _rows(engine, f"SELECT COUNT(*) FROM {table}")[0][0]
         expected = truth["row_counts"][table] if table != "visit" else truth["row_counts"]["visit"]
