@@ -50,6 +50,18 @@ HEADER_2024 = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
 EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
 
 
+def test_codes_written_in_lower_case_are_stored_as_their_code_list_spells_them(settings, engine):
+    """A case-management system's own spelling (`cla`, `reg24_temporary_approval`) is the same code: stored upper-cased,
+    so the indicators that compare codes count it."""
+    _drop(settings, "visits_999_2025-03-31.csv", "child_id,visit_kind,visit_date,seen,seen_alone,worker\nC1,cla,2025-03-03,Y,,\n")
+    _drop(settings, "placement_arrangements_999_2025-03-31.csv",
+          "child_id,placement_start_date,arrangement\nC1,2025-03-01,reg24_temporary_approval\n")
+    report = ingest_landing(engine, settings)
+    assert report.rejected == []
+    assert _rows(engine, "SELECT child_id, visit_kind FROM visit") == [("C1", "CLA")]
+    assert _rows(engine, "SELECT child_id, arrangement FROM placement_arrangement") == [("C1", "REG24_TEMPORARY_APPROVAL")]
+
+
 def test_sex_codes_follow_the_collection_year(settings, engine):
     _drop(settings, "header_2024.csv", HEADER_2024 + "A1,1,01/02/2015,WBRI,,,\nA2,2,03/04/2016,WBRI,,,\n")
     _drop(settings, "header_2025-26.csv", HEADER_2024 + "B1,F,01/02/2015,WBRI,,,\nB2,1,03/04/2016,WBRI,,,\n")

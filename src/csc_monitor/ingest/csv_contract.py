@@ -151,6 +151,7 @@ def check_rows(file_name: str, spec: CsvTable, authority: str, header: list[str]
             unknown = ~blank & ~raw.str.upper().isin(column.codes)
             if unknown.any():
                 _fail(file_name, frame, unknown, column, "the value {value} is not a known code (" + ", ".join(sorted(column.codes)) + ")", places, field)
+            out[column.target] = raw.str.upper().where(~blank, None)  # stored as the code list spells it: the SQL compares codes exactly
     out.insert(0, "authority", authority)
     for name, value in spec.constants.items():
         out[name] = value

@@ -136,8 +136,6 @@ class LookedAfterBuilder:
                           match_date=placed - timedelta(days=rng.randint(7, 40)), placed_date=placed, placed_ceased_date=None,
                           reason_placed_ceased=None, adoption_order_date=adopted, adopted_by_foster_carer=False, decision_reversed_date=None)
                 self._visits(child_id, placement_starts, adopted)
-                if case:
-                    self._weekly_visits(child_id, start, adopted)
                 return
         self._episode(child_id, episode_start, rne, legal, place, ended, "E8" if ended else None)
         self._visits(child_id, placement_starts, ended)
