@@ -1,5 +1,5 @@
 """Bad inputs breaking rules on codes outside their lists, numbers out of range and collapsed volumes: for each, exactly the rules that fire, their severity, the rows
-quarantined, and what happens to the published figures (the corpus and its cases: tests/support/validation_corpus.py)."""
+quarantined, and (end to end, for a critical and a warning case) what happens to the published figures (the corpus and its cases: tests/support/validation_corpus.py)."""
 
 import pytest
 

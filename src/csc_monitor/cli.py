@@ -78,7 +78,7 @@ def cmd_loads(args) -> int:
 
 def cmd_validate(args) -> int:
     settings = settings_for(args.authority)
-    outcome = pipeline.validate(settings, args.as_at, _run_id("validate", args.as_at), stop_on_critical=False)
+    outcome = pipeline.validate(settings, args.as_at, _run_id("validate", args.as_at), stop_on_critical=False, tables=args.table)
     print(outcome.summary())
     return exit_codes.NOT_PUBLISHED if outcome.critical_failures else exit_codes.OK
 
@@ -182,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="run the expectation suites and print the summary")
     p.add_argument("--as-at", type=_date, required=True)
     p.add_argument("--authority", help=AUTHORITY_HELP)
+    p.add_argument("--table", action="append", help="only the suites reading this table (repeatable): checking one corrected export")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("run", help="validate, compute and alert for one as-at date")

@@ -76,9 +76,11 @@ def report_rejections(settings: Settings, report: IngestReport, as_at: date) -> 
     deliver(engine, settings)
 
 
-def validate(settings: Settings, as_at: date, run_id: str, stop_on_critical: bool = True) -> ValidationOutcome:
-    """Run the expectation suites; on a critical failure raise ValidationFailed (nothing is published)."""
-    outcome = validate_warehouse(warehouse(settings), settings, as_at, run_id)
+def validate(settings: Settings, as_at: date, run_id: str, stop_on_critical: bool = True,
+             tables: list[str] | None = None) -> ValidationOutcome:
+    """Run the expectation suites (with `tables`, only those reading these tables); on a critical failure raise
+    ValidationFailed (nothing is published)."""
+    outcome = validate_warehouse(warehouse(settings), settings, as_at, run_id, tables=tables)
     if stop_on_critical:
         outcome.raise_if_critical()
     return outcome
