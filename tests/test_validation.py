@@ -96,3 +96,20 @@ def test_data_docs_and_summary_are_written_per_run(settings, engine):
     assert (report / "index.html").exists()
     assert (report / "summary.txt").read_text() == outcome.summary() + "\n"
     assert outcome.summary().endswith(f"report: {report / 'summary.txt'} (Data Docs: {report / 'index.html'})")
+
+
+def test_a_suite_over_no_rows_records_what_great_expectations_finds_of_no_rows(settings, engine, monkeypatch):
+    """Suites over empty tables skip GX: the rules, severities and volumes recorded are those GX itself gives them."""
+    from csc_monitor.validation import runner
+
+    add_enquiry(engine, "C1", strategy="2025-01-06", icpc="2025-01-20")  # the tables an enquiry fills go through GX either way
+    shortcut = runner.validate_warehouse(engine, settings, AS_AT, "no-rows")
+    monkeypatch.setattr(runner, "_has_rows", lambda engine, relation: True)
+    through_gx = runner.validate_warehouse(engine, settings, AS_AT, "no-rows-gx")
+
+    assert shortcut.results == through_gx.results
+    empty = {r.suite for r in shortcut.results} - {"child", "referral", "section47_enquiry", "allocation"}
+    assert {"care_episode", "uasc", "visit", "placement_arrangement", "annex_a_latest"} <= empty
+    with engine.connect() as conn:
+        volumes = conn.execute(text("SELECT run_id, table_name, row_count FROM table_volume WHERE table_name = 'care_episode' ORDER BY run_id")).all()
+    assert [tuple(v) for v in volumes] == [("no-rows", "care_episode", 0), ("no-rows-gx", "care_episode", 0)]
