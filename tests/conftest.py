@@ -41,13 +41,15 @@ _exit_status: dict[str, int] = {}
 # Test files in the order the two workers take them: longest first (whole-file totals from `make test`'s durations),
 # so the run does not end with one worker alone on a long file. Files not listed follow, shortest are last anyway.
 LONGEST_FIRST = (
-    "test_orchestration_scheduler.py", "test_validation_rules_dates.py", "test_validation_rules_keys.py", "test_dags.py",
-    "test_validation_rules_codes_and_volumes.py", "test_bad_exports.py", "test_dashboard_app.py", "test_validation_corpus.py",
-    "test_slack_alerts.py", "test_dashboard_concurrency.py", "test_orchestration.py",
-    "test_dashboard_links.py", "test_validation.py", "test_reexports.py", "test_ingest_formats.py", "test_real_shapes.py",
-    "test_dashboard_browser.py", "test_alert_privacy.py", "test_backfill.py", "test_walking_skeleton.py",
-    "test_benchmark_smoke.py", "test_hostile_exports.py", "test_regional.py", "test_indicators_looked_after.py",
-    "test_ingest_lock.py", "test_indicators_child_protection.py", "test_dfe_rules.py", "test_many_dates.py",
+    "test_orchestration_scheduler.py", "test_dags.py", "test_validation_rules_dates.py",
+    "test_dashboard_concurrency.py", "test_slack_alerts.py", "test_orchestration.py", "test_validation_rules_keys.py",
+    "test_benchmark_smoke.py", "test_many_dates.py", "test_dfe_rules.py", "test_validation_corpus.py",
+    "test_dashboard_browser.py", "test_dashboard_app.py", "test_bad_exports.py", "test_backfill.py",
+    "test_regional.py", "test_validation_rules_codes_and_volumes.py", "test_validation.py", "test_hostile_exports.py",
+    "test_generated_truth.py", "test_alert_privacy.py", "test_real_shapes.py", "test_dashboard_links.py",
+    "test_walking_skeleton.py", "test_reexports.py", "test_ingest_formats.py", "test_ingest_lock.py",
+    "test_annex_a.py", "test_alert_delivery.py", "test_private_files.py", "test_indicators_looked_after.py",
+    "test_arrival.py", "test_docs_and_exit_codes.py",
 )
 
 
