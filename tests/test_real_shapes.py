@@ -16,6 +16,7 @@ from sqlalchemy import text
 from csc_monitor.indicators.definitions import load_definitions
 from csc_monitor.indicators.engine import compute_all
 from csc_monitor.ingest.landing import ingest_landing
+from csc_monitor.validation.quarantine import still_set_aside
 
 SHAPES = Path(__file__).parent / "fixtures" / "real_shapes"
 ICPC = "icpc_within_15_working_days"
@@ -87,6 +88,8 @@ def test_one_bad_code_sets_aside_that_child_and_an_optional_bad_element_only_its
         (True, "child", "cin-census-2024-schema: not a code the 2024 schema allows", "/Message/Children/Child[3]/CINdetails/PrimaryNeedCode (line 69)",
          {"authority": "999", "child_id": "BC3", "element": "PrimaryNeedCode"}),
     ]
+    with engine.connect() as conn:  # BC3's child row is in the figures without the element; BC2 is left out
+        assert still_set_aside(conn, "999") == {("child", "cin-census-2024-schema: not a code the 2024 schema allows"): 1}
     # BC1: Wed 7 June 2023 to 28 June = 15 working days (met); BC2 set aside; BC3's enquiry needs no ICPC
     assert _icpc_figure(engine, date(2024, 3, 31)) == (1, 1)
 
@@ -302,6 +305,8 @@ def test_repeats_collapse_or_keep_the_fullest_then_last_row_and_quarantine_the_r
     assert [(q[0], q[1], q[2], json.loads(q[3])["birth_date" if q[0] == "child" else "review_code"]) for q in quarantined] == [
         ("child", "repeated key in one file: kept row 5", "row 3", "2015-06-05"),
         ("la_review", "repeated key in one file: kept row 3", "row 2", "PN1")]
+    with engine.connect() as conn:  # a repeat set aside leaves nothing out: the row kept has its key
+        assert still_set_aside(conn, "999") == {}
 
 
 # --- the authority is never guessed and never silently wrong ------------------------------------------------------

@@ -10,6 +10,7 @@ from csc_monitor import pipeline
 from csc_monitor.validation.freshness import check_freshness
 from csc_monitor.warehouse import insert_rows
 from tests.support.facts import add_enquiry
+from tests.support.validation_corpus import failed_warnings
 
 AS_AT = date(2025, 3, 31)
 
@@ -76,8 +77,6 @@ def test_a_figure_failing_its_check_puts_the_previous_figures_back_and_marks_the
 
 
 def test_a_collapsed_denominator_publishes_with_a_warning_caveat(settings, engine):
-    from csc_monitor.validation.caveats import caveats_for
-
     for n in range(10):
         add_enquiry(engine, f"C{n}", strategy="2025-01-06", icpc="2025-01-20")
     pipeline.run(settings, AS_AT, "first", send=False)
@@ -86,7 +85,48 @@ def test_a_collapsed_denominator_publishes_with_a_warning_caveat(settings, engin
     outcome = pipeline.run(replace(settings, volume_band_percent=100), date(2025, 4, 1), "second", send=False)
     assert [(r.suite, r.rule, r.severity, r.failing_rows) for r in outcome.warnings] == [
         ("indicator_result", "denominator_not_collapsed", "warning", 1)]
-    assert caveats_for(engine, "second") == ["indicator_result.denominator_not_collapsed: 1 rows failing"]
+    assert failed_warnings(engine, "second") == ["indicator_result.denominator_not_collapsed: 1 rows failing"]
+
+
+def _referral(engine, child_id: str, referral: str, closure: str, source_file: str = "test") -> None:
+    with engine.begin() as conn:
+        insert_rows(conn, "referral", [{
+            "authority": "999", "child_id": child_id, "referral_date": date.fromisoformat(referral), "referral_source": "1A",
+            "primary_need": "N1", "closure_date": date.fromisoformat(closure), "closure_reason": "RC1", "referral_nfa": False,
+            "source_file": source_file, "source_ref": f"{child_id} referral",
+        }])
+
+
+def test_a_quarantined_row_is_a_caveat_of_the_figures_reading_its_table_until_corrected(settings, engine):
+    from csc_monitor.dashboard.model import set_aside_texts, summarise
+    from csc_monitor.indicators.definitions import load_definitions
+    from csc_monitor.validation.quarantine import still_set_aside
+
+    for n in range(3):
+        add_enquiry(engine, f"C{n}", strategy="2025-01-06", icpc="2025-01-20")
+    _referral(engine, "R1", referral="2025-02-10", closure="2025-02-03")  # closes a week before it starts: CIN-8630
+    outcome = pipeline.run(settings, AS_AT, "first", send=False)
+    assert [(r.rule, r.failing_rows, r.quarantined) for r in outcome.warnings] == [("closure_not_before_referral", 1, 1)]
+    definitions = {d.id: d for d in load_definitions(["icpc_within_15_working_days", "cla_visits_reg28"])}
+    with engine.connect() as conn:
+        assert still_set_aside(conn, "999") == {("referral", "closure_not_before_referral"): 1}
+        icpc = summarise(conn, definitions["icpc_within_15_working_days"], "999", AS_AT)
+        assert icpc.caveats == [
+            "1 record did not pass the data check “An episode does not close before it starts”.",  # what the run found
+            "1 record set aside by the data check “An episode does not close before it starts” is left out of the figures "
+            "until a corrected export arrives.",
+        ]
+        assert "referral" not in definitions["cla_visits_reg28"].spec["reads"]
+        assert set_aside_texts(still_set_aside(conn, "999"), definitions["cla_visits_reg28"]) == []
+
+    _referral(engine, "R1", referral="2025-02-10", closure="2025-02-14", source_file="corrected")  # the same key again
+    with engine.connect() as conn:
+        assert still_set_aside(conn, "999") == {}
+    with engine.begin() as conn:  # a later export replaces the first file's picture without the row: nothing to correct
+        conn.execute(text("DELETE FROM referral WHERE child_id = 'R1'"))
+        assert still_set_aside(conn, "999") == {("referral", "closure_not_before_referral"): 1}
+        conn.execute(text("DELETE FROM referral WHERE source_file = 'test'"))
+        assert still_set_aside(conn, "999") == {}
 
 
 def test_data_docs_and_summary_are_written_per_run(settings, engine):

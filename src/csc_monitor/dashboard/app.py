@@ -21,6 +21,7 @@ from ..config import load_settings
 from ..indicators.definitions import Definition, load_definitions
 from ..indicators.exceptions import exception_rows
 from ..safe_output import write_csv
+from ..validation.quarantine import still_set_aside
 from ..warehouse import reader
 from . import model, queries
 from .auth import Grants, children_user, dashboard_user
@@ -104,8 +105,9 @@ def create_app() -> FastAPI:
         engine, authority = _context()
         with engine.connect() as conn:
             as_at = queries.published_as_at(conn, authority)
-            summaries = [model.summarise(conn, d, authority, as_at) for d in load_definitions()] if as_at else []
-        caveats = list(dict.fromkeys(c for s in summaries for c in s.caveats))  # the run's caveats, once per page
+            set_aside = still_set_aside(conn, authority)
+            summaries = [model.summarise(conn, d, authority, as_at, set_aside=set_aside) for d in load_definitions()] if as_at else []
+        caveats = list(dict.fromkeys(c for s in summaries for c in s.caveats))  # caveats shared by indicators, once per page
         return _page(request, "overview.html", as_at=as_at, summaries=summaries, caveats=caveats)
 
     @app.get("/indicators/{indicator_id}", response_class=HTMLResponse)

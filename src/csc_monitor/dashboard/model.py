@@ -12,6 +12,7 @@ from ..alerts.config import ALL, alert_config
 from ..alerts.rules import judge
 from ..config import project_dir
 from ..indicators.definitions import Definition
+from ..validation.quarantine import still_set_aside
 from . import queries
 
 UNITS = {"percentage": "%", "mean_elapsed": " days", "rate_per_10000": " per 10,000"}
@@ -97,6 +98,18 @@ def caveat_texts(warnings: list[dict]) -> list[str]:
     return texts
 
 
+def set_aside_texts(set_aside: dict[tuple[str, str], int], definition: Definition) -> list[str]:
+    """Rows of the tables the indicator reads that a data check set aside and no correction has replaced yet."""
+    rules, reads, texts = _rule_meta(), set(definition.spec.get("reads", [])), []
+    for (table, rule), n in sorted(set_aside.items()):
+        if table in reads:
+            meta = rules.get((table, rule))
+            check = meta["description"].rstrip(".") if meta else rule
+            texts.append(f"{n} record{'' if n == 1 else 's'} set aside by the data check “{check}” "
+                         f"{'is' if n == 1 else 'are'} left out of the figures until a corrected export arrives.")
+    return texts
+
+
 @dataclass
 class IndicatorSummary:
     definition: Definition
@@ -120,8 +133,9 @@ class IndicatorSummary:
 
 
 def summarise(conn: Connection, definition: Definition, authority: str, as_at: date,
-              team: str | None = None) -> IndicatorSummary:
-    """One indicator's figure on a date, with its trend, status, comparators and caveats."""
+              team: str | None = None, set_aside: dict[tuple[str, str], int] | None = None) -> IndicatorSummary:
+    """One indicator's figure on a date, with its trend, status, comparators and caveats (a page showing many
+    indicators passes `still_set_aside` once as set_aside)."""
     scope_type, scope = ("team", team) if team else ("authority", "all")
     history = queries.history(conn, authority, definition.id, scope_type, scope, as_at)
     figure = history[-1] if history and history[-1]["as_at"] == as_at else None
@@ -129,12 +143,16 @@ def summarise(conn: Connection, definition: Definition, authority: str, as_at: d
     previous_value = previous["value"] if previous else None
     comparators = latest_comparators(conn, definition, as_at)
     thresholds = alert_config(authority, "").thresholds(definition, team or ALL)
+    caveats = []
+    if figure:
+        set_aside = still_set_aside(conn, authority) if set_aside is None else set_aside
+        caveats = caveat_texts(queries.validation_warnings(conn, figure["run_id"])) + set_aside_texts(set_aside, definition)
     return IndicatorSummary(
         definition=definition, as_at=as_at, figure=figure, previous=previous, history=history,
         status=threshold_status(thresholds, definition, figure, previous_value, comparators) if figure else "no figure",
         change=change_text(definition, figure["value"] if figure else None, previous_value),
         comparators=comparators, thresholds=thresholds,
-        caveats=caveat_texts(queries.validation_warnings(conn, figure["run_id"])) if figure else [],
+        caveats=caveats,
     )
 
 

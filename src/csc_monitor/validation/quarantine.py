@@ -2,13 +2,13 @@
 
 Which rules quarantine is declared in the suites (`meta.quarantine: true`) and limited to
 row-level warning rules: one row with its dates out of order (a plan ending before it starts,
-overlapping allocations) is set aside, the figures publish without it, and the run carries a
-caveat saying how many rows each indicator lost. Table-level problems (missing
+overlapping allocations) is set aside, the figures publish without it, and the dashboard says beside each
+figure how many rows of the tables it reads are still set aside, by rule. Table-level problems (missing
 keys, a collapsed volume) and impossible values in the events an indicator measures are critical
 instead: dropping those rows would silently change the figure, so the run stops for a person.
 
 A quarantined row counts against an indicator (`reads:` in its YAML) until a later export brings
-a row with the same natural key (suite `meta.key`): the correction.
+a row with the same natural key (suite `meta.key`): the correction; or until no row of its file is left.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import json
 import re
 from datetime import date, datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from ..warehouse import insert_rows
 from .suites import suite_files
@@ -59,32 +59,27 @@ def _table_keys() -> dict[str, list[str]]:
     return keys
 
 
-def excluded_rows(engine: Engine, authority: str) -> dict[str, int]:
-    """Quarantined rows per table still out of the figures (no corrected row with the same key has arrived)."""
+def still_set_aside(conn: Connection, authority: str) -> dict[tuple[str, str], int]:
+    """Quarantined rows still out of the figures, per (table, rule).
+
+    A row stops counting when a row with its natural key (suite `meta.key`) is in the table again (the correction),
+    or when no row of its source file is left (a later export replaced that file's picture, without the row).
+    """
     keys = _table_keys()
-    counts: dict[str, int] = {}
+    counts: dict[tuple[str, str], int] = {}
     seen: set[tuple] = set()
-    with engine.connect() as conn:
-        for table, row_json in conn.execute(
-            text("SELECT table_name, row_json FROM quarantine WHERE authority = :a"), {"a": authority}
-        ).all():
-            row = json.loads(row_json)
-            key = keys.get(table, ["source_file", "source_ref"])
-            identity = (table, *(row.get(k) for k in key))
-            if identity in seen:
-                continue
-            seen.add(identity)
-            match = " AND ".join(f"{k} = :{k}" for k in key)
-            corrected = conn.execute(text(f"SELECT 1 FROM {table} WHERE {match}"), {k: _from_json(row.get(k)) for k in key}).first()
-            if not corrected:
-                counts[table] = counts.get(table, 0) + 1
+    for table, rule, source_file, row_json in conn.execute(text(
+        "SELECT table_name, rule, source_file, row_json FROM quarantine WHERE authority = :a ORDER BY quarantined_at DESC"
+    ), {"a": authority}).all():
+        row, key = json.loads(row_json), keys[table]
+        identity = (table, *(row.get(k) for k in key))
+        if identity in seen:
+            continue
+        seen.add(identity)
+        match = " AND ".join(f"{k} = :{k}" for k in key)
+        corrected = conn.execute(text(f"SELECT 1 FROM {table} WHERE {match}"), {k: _from_json(row.get(k)) for k in key}).first()
+        file_current = conn.execute(text(f"SELECT 1 FROM {table} WHERE authority = :a AND source_file = :f"),
+                                    {"a": authority, "f": source_file}).first()
+        if file_current and not corrected:
+            counts[(table, rule)] = counts.get((table, rule), 0) + 1
     return counts
-
-
-def quarantined_per_indicator(engine: Engine, authority: str) -> dict[str, int]:
-    """For each indicator, the quarantined rows in the tables it reads (`reads:` in its definition)."""
-    from ..indicators.definitions import load_definitions
-
-    excluded = excluded_rows(engine, authority)
-    counts = {d.id: sum(excluded.get(t, 0) for t in d.spec.get("reads", [])) for d in load_definitions()}
-    return {indicator: n for indicator, n in counts.items() if n}
