@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import text
 
 from csc_monitor.cli import main
+from csc_monitor.ingest.lock import exclusive
 from tests.test_alert_lifecycle import CP, EAST, NIGHTS, alerting, night, publish, run_night, slack  # noqa: F401 (fixtures)
 
 
@@ -52,3 +53,20 @@ def test_silence_then_list(alerting, slack, engine, capsys):  # noqa: F811
     ]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT until_date FROM alert_silence")).scalar_one() == date(2025, 4, 6)
+
+
+def test_preview_and_silence_beside_a_run_say_who_holds_the_warehouse_and_write_nothing(alerting, slack, engine, capsys):  # noqa: F811
+    publish(engine, night(1), NIGHTS[1])
+    capsys.readouterr()
+    with exclusive(alerting, "run writing figures"):
+        assert main(["alerts", "preview", "--as-at", "2025-04-01"]) == 75
+        assert main(["alerts", "silence", "--indicator", "icpc_within_15_working_days", "--until", "2025-04-06",
+                     "--who", "Ann Lead", "--why", "re-checking"]) == 75
+    refusals = capsys.readouterr().err.splitlines()
+    assert len(refusals) == 2 and all(line.startswith("another run writing figures is running (pid ") and
+                                      line.endswith("; nothing done (CSC_MONITOR_LOCK_WAIT_SECONDS sets how long to wait)")
+                                      for line in refusals)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM alert_silence")).scalar_one() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM alert_state")).scalar_one() == 0
+    assert main(["alerts", "preview", "--as-at", "2025-04-01"]) == 0  # once the run has finished

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from .. import pipeline
 from ..authorities import settings_for
+from ..ingest.lock import exclusive
 from ..warehouse import insert_rows, publish_copy, reader
 from .config import ALL
 from .lifecycle import evaluate_all
@@ -40,20 +41,23 @@ def cmd_list(args) -> int:
 
 
 def cmd_silence(args) -> int:
+    """Record a silence, holding the writer lock (beside a run it says who is busy and writes nothing)."""
     settings = settings_for(args.authority)
-    with pipeline.warehouse(settings).begin() as conn:
-        insert_rows(conn, "alert_silence", [{
-            "silence_id": uuid.uuid4().hex, "authority": settings.authority, "indicator_id": args.indicator, "team": args.team,
-            "until_date": args.until, "created_by": args.who, "reason": args.why, "created_at": datetime.now(),
-        }])
-    publish_copy(pipeline.warehouse(settings))  # the dashboard shows the silence at once
+    with exclusive(settings, "alerts silence"):
+        with pipeline.warehouse(settings).begin() as conn:
+            insert_rows(conn, "alert_silence", [{
+                "silence_id": uuid.uuid4().hex, "authority": settings.authority, "indicator_id": args.indicator, "team": args.team,
+                "until_date": args.until, "created_by": args.who, "reason": args.why, "created_at": datetime.now(),
+            }])
+        publish_copy(pipeline.warehouse(settings))  # the dashboard shows the silence at once
     print(f"silenced {args.indicator} ({args.team or 'all scopes'}) until {args.until.isoformat()} inclusive")
     return 0
 
 
 def preview(settings, as_at: date, run_id: str) -> list[dict]:
-    """Exactly the messages tonight's run would queue for as_at, evaluated in a transaction that is rolled back."""
-    with pipeline.warehouse(settings).connect() as conn:
+    """Exactly the messages tonight's run would queue for as_at, evaluated in a transaction that is rolled back.
+    It writes before rolling back, so it takes the writer lock: beside a run it says who is busy (exit 75)."""
+    with exclusive(settings, "alerts preview"), pipeline.warehouse(settings).connect() as conn:
         transaction = conn.begin()
         try:
             keys = evaluate_all(conn, settings, as_at, run_id)
