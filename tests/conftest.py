@@ -43,7 +43,7 @@ _exit_status: dict[str, int] = {}
 LONGEST_FIRST = (
     "test_orchestration_scheduler.py", "test_dags.py", "test_validation_rules_dates.py",
     "test_dashboard_concurrency.py", "test_slack_alerts.py", "test_orchestration.py", "test_validation_rules_keys.py",
-    "test_benchmark_smoke.py", "test_many_dates.py", "test_dfe_rules.py", "test_validation_corpus.py",
+    "test_benchmark_smoke.py", "test_many_dates.py", "test_demo.py", "test_dfe_rules.py", "test_validation_corpus.py",
     "test_dashboard_browser.py", "test_dashboard_app.py", "test_bad_exports.py", "test_backfill.py",
     "test_regional.py", "test_validation_rules_codes_and_volumes.py", "test_validation.py", "test_hostile_exports.py",
     "test_generated_truth.py", "test_alert_privacy.py", "test_real_shapes.py", "test_dashboard_links.py",

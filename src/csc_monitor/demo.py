@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from . import pipeline
+from . import exit_codes, pipeline
 from .config import Settings, load_settings, project_dir
 from .results import formatted_value, result_rows, value_units
 from .synthetic import generate
@@ -52,17 +52,22 @@ def run_demo(reference_date: date, children: int) -> int:
     planted = truth["icpc_within_15_working_days"]
     print(f"generated exports for {truth['children']} children in {settings.landing_dir} "
           f"(planted ICPC figure {planted['numerator']}/{planted['denominator']})")
-    env = airflow_environment(settings.data_dir)
+    # the generator has just written the exports whole: ingest need not wait for them to stand unchanged
+    env = {**airflow_environment(settings.data_dir), "CSC_MONITOR_SETTLE_SECONDS": "0"}
     _airflow(["db", "migrate"], env)
     _airflow(["airflow", "setup"], env, program="csc-monitor")
     _airflow(["dags", "test", "csc_nightly", (reference_date + timedelta(days=1)).isoformat()], env)
-    print("\n".join(summary(settings, reference_date, planted)))
-    return 0
+    rows = result_rows(settings, reference_date)
+    print("\n".join(summary(settings, reference_date, planted, rows)))
+    if not rows:
+        print(f"nothing was published for {reference_date.isoformat()}: `csc-monitor ingest` and `csc-monitor run "
+              f"--as-at {reference_date.isoformat()}` say why", file=sys.stderr)
+        return exit_codes.NO_DATA
+    return exit_codes.OK
 
 
-def summary(settings: Settings, as_at: date, planted: dict) -> list[str]:
+def summary(settings: Settings, as_at: date, planted: dict, rows: list[dict]) -> list[str]:
     """What a manager reads in ten seconds: the headline figure, the breaches by severity, where to look next."""
-    rows = result_rows(settings, as_at)
     units = value_units()
     with pipeline.warehouse(settings).connect() as conn:
         breaches = conn.execute(text(

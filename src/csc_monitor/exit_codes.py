@@ -16,7 +16,8 @@ MEANINGS = {
     USAGE: "the command line was wrong",
     NOT_PUBLISHED: "run, validate, backfill: a critical data check failed; nothing was published and the last good figures stay",
     NOTHING_TO_DO: "backfill: no as-at dates in the range",
-    NO_DATA: "run, validate, results, exceptions, alerts: no exports are loaded for that authority (the message names those that are)",
+    NO_DATA: "run, validate, results, exceptions, alerts: no exports are loaded for that authority (the message names those that are); "
+             "demo: nothing was published",
     BUSY: "ingest, run, backfill, alerts silence, alerts preview: another of these holds the warehouse (the message names "
           "it, its pid and since when); nothing was done, try again later",
 }
