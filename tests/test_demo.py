@@ -24,3 +24,7 @@ def test_demo_publishes_every_indicator_and_the_planted_icpc_figure_from_exports
     # every indicator but the three adoption ones and OC2's, whose cohorts 150 children do not reach
     assert summary[3].startswith(f"{len(load_definitions()) - 4} indicators published: ")
     assert f"Slack: {len(outbox.read_text().splitlines())} messages written to {outbox}" in summary
+    # each breaching indicator is counted once, at its worst severity
+    listed = {line.split(": ")[0].strip(): line.split(": ")[1].split(", ") for line in summary[4:6]}
+    assert summary[3].endswith(f"{len(listed['critical'])} breaching critical, {len(listed['warning'])} breaching warning")
+    assert not set(listed["critical"]) & set(listed["warning"])

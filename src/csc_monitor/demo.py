@@ -80,7 +80,9 @@ def summary(settings: Settings, as_at: date, planted: dict, rows: list[dict]) ->
         agrees = "equals" if (icpc["numerator"], icpc["denominator"]) == (planted["numerator"], planted["denominator"]) else "DIFFERS FROM"
         lines.append(f"ICPC within 15 working days: {formatted_value(icpc, units)} ({icpc['numerator']} of {icpc['denominator']}), "
                      f"which {agrees} the planted {planted['numerator']} of {planted['denominator']}")
-    by_severity = {severity: [b.indicator_id for b in breaches if b.severity == severity] for severity in ("critical", "warning")}
+    critical = [b.indicator_id for b in breaches if b.severity == "critical"]  # past its critical line (so its warning line too)
+    by_severity = {"critical": critical,
+                   "warning": [b.indicator_id for b in breaches if b.severity == "warning" and b.indicator_id not in critical]}
     lines.append(f"{len(rows)} indicators published: {len(by_severity['critical'])} breaching critical, "
                  f"{len(by_severity['warning'])} breaching warning")
     lines += [f"  {severity}: {', '.join(ids)}" for severity, ids in by_severity.items() if ids]
