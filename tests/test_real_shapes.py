@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from csc_monitor.dashboard.model import set_aside_texts
 from csc_monitor.indicators.definitions import load_definitions
 from csc_monitor.indicators.engine import compute_all
+from csc_monitor.ingest.cin_census import CENSUS_TABLES
 from csc_monitor.ingest.landing import ingest_landing
 from csc_monitor.validation.quarantine import still_set_aside
 
@@ -84,12 +86,16 @@ def test_one_bad_code_sets_aside_that_child_and_an_optional_bad_element_only_its
     quarantined = _rows(engine, "SELECT run_id LIKE 'ingest__%', table_name, rule, source_ref, row_json FROM quarantine ORDER BY source_ref")
     assert [(q[0], q[1], q[2], q[3], json.loads(q[4])) for q in quarantined] == [
         (True, "child", "cin-census-2024-schema: not a code the 2024 schema allows", "/Message/Children/Child[2] (line 36)",
-         {"authority": "999", "child_id": "BC2", "element": "Child"}),
+         {"authority": "999", "child_id": "BC2", "element": "Child", "tables": list(CENSUS_TABLES)}),
         (True, "child", "cin-census-2024-schema: not a code the 2024 schema allows", "/Message/Children/Child[3]/CINdetails/PrimaryNeedCode (line 69)",
          {"authority": "999", "child_id": "BC3", "element": "PrimaryNeedCode"}),
     ]
-    with engine.connect() as conn:  # BC3's child row is in the figures without the element; BC2 is left out
-        assert still_set_aside(conn, "999") == {("child", "cin-census-2024-schema: not a code the 2024 schema allows"): 1}
+    with engine.connect() as conn:  # BC3's child row is in the figures without the element; BC2 and its records are left out
+        set_aside = still_set_aside(conn, "999")
+    assert set_aside == {(CENSUS_TABLES, "cin-census-2024-schema: not a code the 2024 schema allows"): 1}
+    assert set_aside_texts(set_aside, load_definitions([ICPC])[0]) == [  # ICPC reads no child row, but BC2's enquiry is out too
+        "1 record set aside by the data check “cin-census-2024-schema: not a code the 2024 schema allows” is left out of "
+        "the figures until a corrected export arrives."]
     # BC1: Wed 7 June 2023 to 28 June = 15 working days (met); BC2 set aside; BC3's enquiry needs no ICPC
     assert _icpc_figure(engine, date(2024, 3, 31)) == (1, 1)
 

@@ -98,12 +98,12 @@ def caveat_texts(warnings: list[dict]) -> list[str]:
     return texts
 
 
-def set_aside_texts(set_aside: dict[tuple[str, str], int], definition: Definition) -> list[str]:
+def set_aside_texts(set_aside: dict[tuple[tuple[str, ...], str], int], definition: Definition) -> list[str]:
     """Rows of the tables the indicator reads that a data check set aside and no correction has replaced yet."""
     rules, reads, texts = _rule_meta(), set(definition.spec.get("reads", [])), []
-    for (table, rule), n in sorted(set_aside.items()):
-        if table in reads:
-            meta = rules.get((table, rule))
+    for (tables, rule), n in sorted(set_aside.items()):
+        if reads & set(tables):
+            meta = rules.get((tables[0], rule))
             check = meta["description"].rstrip(".") if meta else rule
             texts.append(f"{n} record{'' if n == 1 else 's'} set aside by the data check “{check}” "
                          f"{'is' if n == 1 else 'are'} left out of the figures until a corrected export arrives.")
@@ -133,7 +133,7 @@ class IndicatorSummary:
 
 
 def summarise(conn: Connection, definition: Definition, authority: str, as_at: date,
-              team: str | None = None, set_aside: dict[tuple[str, str], int] | None = None) -> IndicatorSummary:
+              team: str | None = None, set_aside: dict[tuple[tuple[str, ...], str], int] | None = None) -> IndicatorSummary:
     """One indicator's figure on a date, with its trend, status, comparators and caveats (a page showing many
     indicators passes `still_set_aside` once as set_aside)."""
     scope_type, scope = ("team", team) if team else ("authority", "all")

@@ -26,6 +26,7 @@ XSD_DIR = PACKAGE_DIR / "data" / "cin_census_xsd"
 FLAG_ELEMENTS = ("ReferralNFA", "ICPCnotRequired")
 FIRST_NUMERIC_FLAG_YEAR = 2024  # censuses before 2023/24 may write their flags true/false (the DfE validator reads them)
 IDENTIFIERS = frozenset({"LAchildID", "UPN", "FormerUPN"})  # never quoted in a finding
+CENSUS_TABLES = ("child", "referral", "assessment", "section47_enquiry", "cp_plan", "cp_review")  # the rows a census child fills
 RECORD_ELEMENTS = {  # an element that is a warehouse row of its own: (table, key column, element holding its date)
     "CINdetails": ("referral", "referral_date", "CINreferralDate"),
     "Assessments": ("assessment", "start_date", "AssessmentActualStartDate"),
@@ -182,7 +183,8 @@ def _set_aside(path: Path, tree, schema: etree.XMLSchema, year: int, authority: 
         rule = f"cin-census-{year}-schema: {_rule(errors[0][0], year)}"
         if not kept:
             set_aside.add(index)
-            quarantined.append({"table": "child", "rule": rule, "source_ref": f"{place} (line {child.sourceline})", "row": {**base, "element": "Child"}})
+            quarantined.append({"table": "child", "rule": rule, "source_ref": f"{place} (line {child.sourceline})",
+                                "row": {**base, "element": "Child", "tables": list(CENSUS_TABLES)}})  # all its records stay out
             continue
         for error, inner, element in elements:
             if error.type_name == STRAY_TEXT:
@@ -242,7 +244,7 @@ def parse_cin_census(path: Path, strict: bool = False) -> ParsedExport:
         notes += [f"{elements} element{'s' if elements > 1 else ''} set aside"] if elements else []
 
     source = {"authority": authority, "source_file": None}  # source_file is set by the loader (sha256)
-    tables: dict[str, list[dict]] = {name: [] for name in ("child", "referral", "assessment", "section47_enquiry", "cp_plan", "cp_review")}
+    tables: dict[str, list[dict]] = {name: [] for name in CENSUS_TABLES}
     for index, child in enumerate(root.iterfind("Children/Child"), start=1):
         if index in set_aside:
             continue

@@ -59,14 +59,15 @@ def _table_keys() -> dict[str, list[str]]:
     return keys
 
 
-def still_set_aside(conn: Connection, authority: str) -> dict[tuple[str, str], int]:
-    """Quarantined rows still out of the figures, per (table, rule).
+def still_set_aside(conn: Connection, authority: str) -> dict[tuple[tuple[str, ...], str], int]:
+    """Quarantined rows still out of the figures, per (the tables they take rows out of, rule): a row's own table, or
+    for a census child set aside whole at ingest, every table a census child fills (its row says which).
 
     A row stops counting when a row with its natural key (suite `meta.key`) is in the table again (the correction),
     or when no row of its source file is left (a later export replaced that file's picture, without the row).
     """
     keys = _table_keys()
-    counts: dict[tuple[str, str], int] = {}
+    counts: dict[tuple[tuple[str, ...], str], int] = {}
     seen: set[tuple] = set()
     for table, rule, source_file, row_json in conn.execute(text(
         "SELECT table_name, rule, source_file, row_json FROM quarantine WHERE authority = :a ORDER BY quarantined_at DESC"
@@ -81,5 +82,6 @@ def still_set_aside(conn: Connection, authority: str) -> dict[tuple[str, str], i
         file_current = conn.execute(text(f"SELECT 1 FROM {table} WHERE authority = :a AND source_file = :f"),
                                     {"a": authority, "f": source_file}).first()
         if file_current and not corrected:
-            counts[(table, rule)] = counts.get((table, rule), 0) + 1
+            out_of = (tuple(row.get("tables", [table])), rule)
+            counts[out_of] = counts.get(out_of, 0) + 1
     return counts
