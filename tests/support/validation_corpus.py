@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from csc_monitor import pipeline
 from csc_monitor.config import load_settings
+from csc_monitor.dashboard.queries import validation_warnings
 from csc_monitor.synthetic import generate
 from tests.conftest import new_warehouse_url
 
@@ -33,9 +34,8 @@ def published_figures(engine):
 def failed_warnings(engine, run_id: str) -> list[str]:
     """The warning rules a run failed, as `suite.rule: n rows failing`."""
     with engine.connect() as conn:
-        return [f"{suite}.{rule}: {n} rows failing" for suite, rule, n in conn.execute(text(
-            "SELECT suite, rule, failing_rows FROM validation_result "
-            "WHERE run_id = :r AND NOT success AND severity = 'warning' ORDER BY suite, rule"), {"r": run_id})]
+        return [f"{w['suite']}.{w['rule']}: {w['failing_rows']} rows failing"
+                for w in validation_warnings(conn, run_id) if w["severity"] == "warning"]
 
 
 def _settings(url, folder):

@@ -105,8 +105,10 @@ def create_app() -> FastAPI:
         engine, authority = _context()
         with engine.connect() as conn:
             as_at = queries.published_as_at(conn, authority)
-            set_aside = still_set_aside(conn, authority)
-            summaries = [model.summarise(conn, d, authority, as_at, set_aside=set_aside) for d in load_definitions()] if as_at else []
+            summaries = []
+            if as_at:
+                set_aside = still_set_aside(conn, authority)  # once for the page, not once per indicator
+                summaries = [model.summarise(conn, d, authority, as_at, set_aside=set_aside) for d in load_definitions()]
         caveats = list(dict.fromkeys(c for s in summaries for c in s.caveats))  # caveats shared by indicators, once per page
         return _page(request, "overview.html", as_at=as_at, summaries=summaries, caveats=caveats)
 

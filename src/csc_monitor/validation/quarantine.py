@@ -69,6 +69,7 @@ def still_set_aside(conn: Connection, authority: str) -> dict[tuple[tuple[str, .
     keys = _table_keys()
     counts: dict[tuple[tuple[str, ...], str], int] = {}
     seen: set[tuple] = set()
+    file_current: dict[tuple[str, str], bool] = {}  # (table, source file) -> still has rows: asked once per file
     for table, rule, source_file, row_json in conn.execute(text(
         "SELECT table_name, rule, source_file, row_json FROM quarantine WHERE authority = :a ORDER BY quarantined_at DESC"
     ), {"a": authority}).all():
@@ -79,9 +80,10 @@ def still_set_aside(conn: Connection, authority: str) -> dict[tuple[tuple[str, .
         seen.add(identity)
         match = " AND ".join(f"{k} = :{k}" for k in key)
         corrected = conn.execute(text(f"SELECT 1 FROM {table} WHERE {match}"), {k: _from_json(row.get(k)) for k in key}).first()
-        file_current = conn.execute(text(f"SELECT 1 FROM {table} WHERE authority = :a AND source_file = :f"),
-                                    {"a": authority, "f": source_file}).first()
-        if file_current and not corrected:
+        if (table, source_file) not in file_current:
+            file_current[(table, source_file)] = conn.execute(text(
+                f"SELECT 1 FROM {table} WHERE authority = :a AND source_file = :f"), {"a": authority, "f": source_file}).first() is not None
+        if file_current[(table, source_file)] and not corrected:
             out_of = (tuple(row.get("tables", [table])), rule)
             counts[out_of] = counts.get(out_of, 0) + 1
     return counts
